@@ -1,0 +1,21 @@
+# The HW4 report workflow: data -> analyses -> one bilingual PDF.
+#
+#   snakemake --cores all --resources gpu=1
+#
+# builds results/report/hw4-report.pdf. Settings: config.yaml (described in
+# workflow/schemas/config.schema.yaml). Rules, by topic: workflow/rules/*.smk.
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/shapes.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/report/hw4-report.pdf",

@@ -1,0 +1,164 @@
+"""Reading and writing the artifacts that rules hand to each other.
+
+Every write goes to a temporary file beside the target and is renamed into
+place, so a killed job never leaves a half-written file under a final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger("hw4")
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; rename it over ``target`` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=suffix or ".part", dir=target.parent
+    )
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def write_json(path: str | os.PathLike, data: Any) -> None:
+    text = json.dumps(data, indent=2, sort_keys=True, default=_json_default, ensure_ascii=False)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text + "\n", encoding="utf-8")
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_csv(path: str | os.PathLike, rows: Sequence[dict], columns: Sequence[str]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in columns})
+    with atomic_path(path) as tmp:
+        tmp.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def write_frame(path: str | os.PathLike, frame) -> None:
+    """Write a pandas frame as CSV, atomically."""
+    with atomic_path(path, suffix=".csv") as tmp:
+        frame.to_csv(tmp, index=False, lineterminator="\n")
+
+
+def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, **arrays)
+
+
+def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def provenance(**extra: Any) -> dict:
+    """The provenance block every artifact carries: when, where, with what."""
+    block = {
+        "created": utc_now(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "device": f"CPU: {cpu_model()}",
+    }
+    block.update(extra)
+    return block
+
+
+def setup_logging(log_path: str | os.PathLike | None) -> logging.Logger:
+    """Send the ``hw4`` logger (and warnings) to the rule's log file, one line per event."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_path:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_path, mode="w", encoding="utf-8"))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+    logging.captureWarnings(True)
+    # Font subsetting chatters at INFO; keep the log to what the run did.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    return log
+
+
+class Stopwatch:
+    """Wall-clock seconds since creation, for the timings artifacts record."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def package_versions(names: Sequence[str]) -> dict[str, str]:
+    """Installed versions of the named distributions ('not installed' where absent)."""
+    from importlib import metadata
+
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

@@ -1,0 +1,1 @@
+"""Turning artifacts into the bilingual PDF. Nothing here imports TensorFlow."""

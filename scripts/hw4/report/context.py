@@ -1,0 +1,184 @@
+"""Everything the templates show, read from artifacts (JSON, CSV, figures) only."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import subprocess
+from datetime import date
+from pathlib import Path
+
+from ..artifacts import read_json, sha256_of
+
+
+class MissingArtifact(FileNotFoundError):
+    pass
+
+
+def read_csv_rows(path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def parse_value(text: str):
+    """CSV cells back to Python values: booleans, integers, floats, or text."""
+    if text in ("True", "False"):
+        return text == "True"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def typed_rows(path) -> list[dict]:
+    return [{k: parse_value(v) for k, v in row.items()} for row in read_csv_rows(path)]
+
+
+def read_benchmarks(paths: dict[str, str]) -> list[dict]:
+    """Wall time and peak memory of each rule from Snakemake's benchmark files."""
+    rows = []
+    for rule, path in sorted(paths.items()):
+        table = read_csv_rows_tsv(path)
+        if not table:
+            raise MissingArtifact(f"{path}: empty benchmark file")
+        last = table[-1]
+        rows.append(
+            {
+                "rule": rule,
+                "seconds": float(last["s"]),
+                "max_rss_mb": float(last["max_rss"])
+                if last["max_rss"] not in ("-", "NA", "")
+                else None,
+                "cpu_seconds": float(last["cpu_time"])
+                if last.get("cpu_time") not in (None, "-", "NA", "")
+                else None,
+            }
+        )
+    return rows
+
+
+def read_csv_rows_tsv(path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def git_commit(repo: str | Path) -> dict:
+    def run(*args):
+        return subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+        )
+
+    head = run("rev-parse", "HEAD")
+    if head.returncode != 0:
+        return {"commit": "not a git checkout", "dirty": False}
+    status = run("status", "--porcelain", "--untracked-files=no")
+    return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def config_hash(config: dict) -> str:
+    text = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def report_date(configured: str, provenances: list[dict]) -> str:
+    """The configured date, else the day the newest artifact was made (never the clock)."""
+    if configured:
+        return configured
+    stamps = sorted(p["created"] for p in provenances if p.get("created"))
+    if not stamps:
+        raise MissingArtifact("no artifact records when it was created; set report.date")
+    return date.fromisoformat(stamps[-1][:10]).isoformat()
+
+
+def data_section(inputs: dict) -> dict:
+    mnist = read_json(inputs["mnist_provenance"])
+    energy = read_json(inputs["energy_provenance"])
+    return {
+        "mnist": mnist,
+        "energy": energy,
+        "files": {
+            "results/data/mnist.npz": sha256_of(inputs["mnist"]),
+            "results/data/energy.csv": sha256_of(inputs["energy"]),
+        },
+    }
+
+
+def q5_section(inputs: dict) -> dict:
+    return {
+        "layers": typed_rows(inputs["q5_table"]),
+        "padding": typed_rows(inputs["q5_padding"]),
+        "summary": read_json(inputs["q5_summary"]),
+    }
+
+
+SECTION_LOADERS = {"data": data_section, "q5": q5_section}
+
+
+def build_context(
+    inputs: dict, sections: list[str], config: dict, repo: str | Path, original: dict
+) -> dict:
+    """Load every section's artifacts; a missing file fails here, before any rendering."""
+    for key, path in inputs.items():
+        if isinstance(path, (str, Path)) and not Path(path).exists():
+            raise MissingArtifact(f"{key}: {path} does not exist")
+    context = {
+        name: SECTION_LOADERS[name](inputs)
+        for name in ["data", *sections]
+        if name in SECTION_LOADERS
+    }
+    provenances = [context["data"]["mnist"], context["data"]["energy"]]
+    for name in sections:
+        for value in context.get(name, {}).values():
+            if isinstance(value, dict) and isinstance(value.get("provenance"), dict):
+                provenances.append(value["provenance"])
+    context["sections"] = sections
+    context["original"] = original
+    if "q5" in context:
+        context["q5"]["comparison"] = compare_q5(context["q5"]["layers"], original["q5"]["layers"])
+    context["report"] = dict(config["report"])
+    context["report"]["date"] = report_date(config["report"].get("date", ""), provenances)
+    context["provenance"] = {
+        "git": git_commit(repo),
+        "config_sha256": config_hash(config),
+        "benchmarks": read_benchmarks(inputs.get("benchmarks", {})),
+        "devices": sorted({p.get("device", "") for p in provenances if p.get("device")}),
+        "versions": merge_versions(provenances),
+    }
+    return context
+
+
+def merge_versions(provenances: list[dict]) -> dict[str, str]:
+    versions: dict[str, str] = {}
+    for record in provenances:
+        versions.update(record.get("versions", {}))
+    return dict(sorted(versions.items()))
+
+
+def compare_q5(rows: list[dict], original: list[dict]) -> list[dict]:
+    """Each layer beside the original hand-in's answer, and whether the two agree."""
+    by_index = {o["index"]: o for o in original}
+    out = []
+    for row in rows:
+        theirs = by_index.get(row["index"])
+        if row["valid"]:
+            ours = row["output_shape"]
+        elif row["raw_output_size"] and "follows" not in row["reason"]:
+            ours = f"{row['raw_output_size']}x{row['raw_output_size']}x{row['output_channels']}"
+        else:
+            ours = "undefined"
+        out.append(
+            {
+                "index": row["index"],
+                "ours_shape": ours,
+                "ours_params": row["params"],
+                "theirs_shape": theirs["output_shape"] if theirs else "",
+                "theirs_params": theirs["params"] if theirs else "",
+                "agrees": bool(theirs)
+                and theirs["output_shape"] == ours
+                and theirs["params"] == row["params"],
+            }
+        )
+    return out

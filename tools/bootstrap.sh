@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up everything the workflow needs on a fresh Debian/Ubuntu machine with Python 3.11:
+# system libraries for WeasyPrint, and a virtualenv in .venv with requirements.txt.
+# With --test, also the tools the test suite uses: poppler (pdftotext, pdffonts),
+# Debian's fashion-MNIST IDX files, and Slurm with munge for the cluster test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(poppler-utils dataset-fashion-mnist slurm-wlm munge)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null || python=python3
+if [[ ! -x .venv/bin/python ]]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -r requirements.txt
+echo "environment ready: .venv ($(.venv/bin/python --version))"

@@ -1,0 +1,40 @@
+# Helpers that every topic file uses (config validation and the small input
+# functions of the rules). Nothing here trains or reads data.
+
+import os
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+
+from hw4.config_check import ConfigError, check_config  # noqa: E402
+
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+
+# One line naming the key and what is allowed, before any job starts.
+try:
+    check_config(config, SCHEMA)
+except ConfigError as error:
+    sys.exit(f"config error: {error}")
+validate(config, SCHEMA)
+
+SEED = config["seed"]
+
+
+def env(name):
+    """The conda environment file of one software stack."""
+    return f"../../envs/{name}.yaml"
+
+
+def in_repo(path):
+    """A file that ships with the workflow, wherever the working directory is (--directory)."""
+    return str(Path(workflow.basedir) / path)
+
+
+def all_files_under(folder):
+    """Every file under ``folder``, so that editing any template reruns the report."""
+    return sorted(str(p) for p in Path(folder).rglob("*") if p.is_file())

@@ -1,0 +1,38 @@
+# Data: MNIST (for the tuner, the fixed CNN and Grad-CAM) and the hourly energy
+# series (for the LSTM). Downloads are cached under resources/.
+
+
+rule mnist:
+    output:
+        data="results/data/mnist.npz",
+        provenance="results/data/mnist.provenance.json",
+    log:
+        "logs/data/mnist.log",
+    benchmark:
+        "benchmarks/data/mnist.tsv"
+    conda:
+        env("data")
+    params:
+        settings=config["data"]["mnist"],
+        cache_dir="resources",
+        seed=SEED,
+    script:
+        "../../scripts/prepare_mnist.py"
+
+
+rule energy:
+    output:
+        table="results/data/energy.csv",
+        provenance="results/data/energy.provenance.json",
+    log:
+        "logs/data/energy.log",
+    benchmark:
+        "benchmarks/data/energy.tsv"
+    conda:
+        env("data")
+    params:
+        settings=config["data"]["gas"],
+        cache_dir="resources",
+        min_rows=200,
+    script:
+        "../../scripts/prepare_energy.py"
