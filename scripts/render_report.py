@@ -27,7 +27,9 @@ html = render_html(
 )
 with atomic_path(snakemake.output.html, suffix=".html") as tmp:
     tmp.write_text(html, encoding="utf-8")
-warnings = write_pdf(html, Path(snakemake.output.html).parent, snakemake.output.pdf)
+warnings = write_pdf(
+    html, Path(snakemake.output.html).parent, snakemake.output.pdf, context["report"]["date"]
+)
 for warning in warnings:
     log.warning("weasyprint: %s", warning)
 log.info("wrote %s", snakemake.output.pdf)

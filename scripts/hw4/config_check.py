@@ -41,13 +41,15 @@ def _allowed(error: jsonschema.ValidationError) -> str:
     if kind == "additionalProperties":
         known = ", ".join(sorted(schema.get("properties", {})))
         return f"known keys here: {known}"
+    if kind == "minLength" and error.validator_value == 1:
+        return "it must not be empty for this source"
     if kind == "pattern":
         return f"allowed: text matching {error.validator_value}"
     if kind == "oneOf":
         return "allowed: " + " or ".join(
             ", ".join(map(str, s["enum"]))
             if "enum" in s
-            else f"a {s.get('type')} >= {s.get('minimum', '')}"
+            else f"a whole number >= {s.get('minimum', 0)}"
             for s in error.validator_value
         )
     if kind in ("minItems", "maxItems"):

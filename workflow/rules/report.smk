@@ -40,7 +40,7 @@ rule report:
         sections=REPORT_SECTIONS,
         benchmarks=BENCHMARKED,
         config=config,
-        repo=workflow.basedir,
+        repo=lambda wildcards, input: str(Path(input.layout).parents[2]),
         template_dir=lambda wildcards, input: os.path.dirname(input.layout),
         figures={},
     script:

@@ -13,15 +13,29 @@ from pathlib import Path
 import jinja2
 
 from . import typography
-from .formulas import formula_img
+from .formulas import formula_img, inline_math
 
 log = logging.getLogger("hw4")
 
-FONT_PACKAGES = {
-    "Noto Sans Arabic": ("fontpkg_noto_sans_arabic", "NotoSansArabic[wdth,wght].ttf", "normal"),
-    "Noto Sans": ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "normal"),
-    "Noto Sans Italic": ("fontpkg_noto_sans", "NotoSans-Italic[wdth,wght].ttf", "italic"),
-    "JetBrains Mono": ("fontpkg_jetbrains_mono", "JetBrainsMono[wght].ttf", "normal"),
+# family -> [(package module, file, style, weight)]. Persian is set in IBM Plex Sans
+# Arabic: its letters are whole glyphs, so text extracted from the PDF stays readable
+# (Noto Sans Arabic builds letters from shared skeletons and dots, which extract
+# as the wrong letters).
+FONT_FACES = {
+    "IBM Plex Sans Arabic": [
+        ("fontpkg_ibm_plex_sans_arabic", "IBMPlexSansArabic-Regular.ttf", "normal", 400),
+        ("fontpkg_ibm_plex_sans_arabic", "IBMPlexSansArabic-Bold.ttf", "normal", 700),
+    ],
+    "Noto Sans": [
+        ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "normal", 400),
+        ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "normal", 700),
+        ("fontpkg_noto_sans", "NotoSans-Italic[wdth,wght].ttf", "italic", 400),
+        ("fontpkg_noto_sans", "NotoSans-Italic[wdth,wght].ttf", "italic", 700),
+    ],
+    "JetBrains Mono": [
+        ("fontpkg_jetbrains_mono", "JetBrainsMono[wght].ttf", "normal", 400),
+        ("fontpkg_jetbrains_mono", "JetBrainsMono[wght].ttf", "normal", 700),
+    ],
 }
 
 
@@ -36,15 +50,13 @@ def font_file(module_name: str, file_name: str) -> Path:
 
 
 def font_face_css() -> str:
-    """@font-face rules for every family the report uses, from the pinned font wheels."""
+    """@font-face rules for every face the report uses, from the pinned font wheels."""
     rules = []
-    for family, (module, file_name, style) in FONT_PACKAGES.items():
-        family_name = family.replace(" Italic", "")
-        url = font_file(module, file_name).as_uri()
-        # Variable fonts: WeasyPrint takes no weight range, so one face per weight.
-        for weight in (400, 700):
+    for family, faces in FONT_FACES.items():
+        for module, file_name, style, weight in faces:
+            url = font_file(module, file_name).as_uri()
             rules.append(
-                f'@font-face {{ font-family: "{family_name}"; src: url("{url}"); '
+                f'@font-face {{ font-family: "{family}"; src: url("{url}"); '
                 f"font-style: {style}; font-weight: {weight}; }}"
             )
     return "\n".join(rules)
@@ -60,7 +72,7 @@ def make_environment(template_dir: str | Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(typography.FILTERS)
-    env.globals.update(typography.FILTERS, formula=formula_img)
+    env.globals.update(typography.FILTERS, formula=formula_img, math=inline_math)
     return env
 
 
@@ -85,13 +97,23 @@ class GlyphWarnings(logging.Handler):
 
 
 def write_pdf(
-    html: str, base_url: str | Path, output: str | Path, strict: bool = True
+    html: str, base_url: str | Path, output: str | Path, date: str, strict: bool = True
 ) -> list[str]:
-    """HTML to PDF; returns WeasyPrint's warnings (raises on them when ``strict``)."""
+    """HTML to PDF; returns WeasyPrint's warnings (raises on them when ``strict``).
+
+    ``date`` (YYYY-MM-DD) pins the timestamp fontTools writes into each embedded
+    font (through SOURCE_DATE_EPOCH); WeasyPrint's own dates come from the
+    dcterms meta tags of the HTML. Same artifacts, same bytes.
+    """
+    import os
+    from datetime import datetime, timezone
+
     import weasyprint
 
     from ..artifacts import atomic_path
 
+    epoch = datetime.fromisoformat(date).replace(tzinfo=timezone.utc).timestamp()
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
     handler = GlyphWarnings()
     wp_log = logging.getLogger("weasyprint")
     wp_log.addHandler(handler)

@@ -1,0 +1,63 @@
+"""Bad configs stop the run before any job, with one line naming the key and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from conftest import REPO, run_snakemake
+
+from hw4.config_check import ConfigError, check_config
+
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+BAD = [
+    (
+        {"data": {"mnist": {"source": "ftp"}}},
+        "data.mnist.source: 'ftp' is not allowed (allowed: auto, download, path, embedded)",
+    ),
+    ({"seed": -1}, "seed: -1 is not allowed (allowed: a number >= 0)"),
+    ({"data": {"mnist": {"sorce": "auto"}}}, "data.mnist.sorce: unknown key"),
+    (
+        {"shapes": {"layers": [{"type": "conv", "kernel": 3}]}},
+        "shapes.layers[0]: 'filters' is a required property",
+    ),
+    (
+        {"shapes": {"layers": [{"type": "conv", "kernel": 3, "filters": 2, "padding": "full"}]}},
+        "shapes.layers[0].padding: 'full' is not allowed",
+    ),
+    ({"data": {"mnist": {"source": "path"}}}, "data.mnist: 'path' is a required property"),
+    (
+        {"data": {"gas": {"source": "url", "url": ""}}},
+        "data.gas.url: '' is not allowed (it must not be empty for this source)",
+    ),
+    (
+        {"data": {"mnist": {"sha256": "abc"}}},
+        "data.mnist.sha256: 'abc' is not allowed (allowed: text matching",
+    ),
+    ({"report": {"date": "28/11/2026"}}, "report.date: '28/11/2026' is not allowed"),
+]
+
+
+@pytest.mark.parametrize("config, message", BAD)
+def test_check_config_names_the_key(config, message):
+    with pytest.raises(ConfigError) as info:
+        check_config(config, SCHEMA)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_shipped_configs_are_valid():
+    for path in [REPO / "config.yaml", *sorted((REPO / "tests" / "configs").glob("*.yaml"))]:
+        check_config(yaml.safe_load(path.read_text()), SCHEMA)
+
+
+@pytest.mark.parametrize("config, message", BAD[:4])
+def test_snakemake_stops_before_any_job(tmp_path, config, message):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(config))
+    result = run_snakemake(tmp_path, "-n", configfile=bad, timeout=120)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("config error:")]
+    assert lines == [f"config error: {message}"] or (len(lines) == 1 and message in lines[0])
+    assert "rule " not in result.stdout  # no job was planned or run
+    assert not (tmp_path / "results").exists()

@@ -1,0 +1,107 @@
+"""The project's own rules: pins agree, README and CI agree, lint and formatters are clean."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from conftest import BIN, REPO, snakemake_exe
+
+
+def pins(lines):
+    found = {}
+    for line in lines:
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            name, version = line.split("==")
+            found[name.strip().lower().replace("_", "-")] = version.strip()
+    return found
+
+
+def test_envs_agree_with_requirements():
+    required = pins((REPO / "requirements.txt").read_text().splitlines())
+    for env_file in sorted((REPO / "envs").glob("*.yaml")):
+        env = yaml.safe_load(env_file.read_text())
+        pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
+        assert pip_lists, f"{env_file.name} has no pip section"
+        for name, version in pins(pip_lists[0]).items():
+            assert required.get(name) == version, (
+                f"{env_file.name}: {name}=={version} vs requirements.txt"
+            )
+
+
+def test_report_env_has_no_tensorflow():
+    text = (REPO / "envs" / "report.yaml").read_text()
+    assert "tensorflow" not in text and "keras" not in text
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    blocks = re.findall(r"```(?:bash|sh)\n(.*?)```", readme, flags=re.S)
+    test_commands = [b.strip() for b in blocks if "pytest" in b and "bootstrap" in b]
+    assert test_commands, "README has no test command"
+    assert test_commands[0] in ci
+
+
+def rule_blocks(text):
+    return re.split(r"^(?=rule \w+:)", text, flags=re.M)[1:]
+
+
+def test_every_rule_has_log_benchmark_conda():
+    for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
+        for block in rule_blocks(smk.read_text()):
+            name = block.split(":")[0]
+            for directive in ("log:", "benchmark:", "conda:"):
+                assert f"    {directive}" in block, f"{smk.name}: {name} has no {directive}"
+
+
+def test_training_rules_declare_a_gpu():
+    for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
+        for block in rule_blocks(smk.read_text()):
+            name = block.split(":")[0].replace("rule ", "")
+            if name in {"tune_cnn", "train_cnn", "gradcam", "train_lstm", "lookback_sweep"}:
+                assert "gpu=1" in block, f"{name} must declare resources: gpu=1"
+
+
+def test_snakemake_lint_is_clean():
+    result = subprocess.run(
+        [snakemake_exe(), "--lint"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_formatters_leave_the_code_unchanged():
+    for cmd in (
+        ["ruff", "format", "--check", "."],
+        ["ruff", "check", "."],
+        ["snakefmt", "--check", "."],
+    ):
+        exe = BIN / cmd[0]
+        result = subprocess.run([str(exe), *cmd[1:]], cwd=REPO, capture_output=True, text=True)
+        assert result.returncode == 0, f"{' '.join(cmd)}:\n{result.stdout}{result.stderr}"
+
+
+def test_no_module_imports_snakemake():
+    for module in (REPO / "scripts" / "hw4").rglob("*.py"):
+        text = module.read_text()
+        assert not re.search(r"^\s*(import|from) snakemake", text, flags=re.M), module
+
+
+def test_report_modules_never_import_tensorflow():
+    code = (
+        "import sys, hw4.report.render, hw4.report.context, hw4.report.typography, hw4.report.formulas;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "scripts"), "PATH": str(Path(sys.executable).parent)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

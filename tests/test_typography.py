@@ -1,0 +1,45 @@
+"""Persian digits, separators and left-to-right isolation in the report's filters."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hw4.report.typography import MissingValue, fa, ltr, num, pct, shape, to_persian_digits
+
+
+def test_persian_digits_and_separators():
+    assert fa(1792) == "۱٬۷۹۲"
+    assert fa(0.9466, 4) == "۰٫۹۴۶۶"
+    assert fa(2014, grouping=False) == "۲۰۱۴"
+    assert 'dir="ltr"' in fa(-10)  # the minus stays on the left inside RTL text
+
+
+def test_latin_numbers():
+    assert num(819328) == "819,328"
+    assert num(0.12345, 3) == "0.123"
+    assert str(pct(0.9466)) == "94.66%"
+    assert pct(0.5, 1, "fa") == "۵۰٫۰٪"
+
+
+def test_ltr_isolates_and_escapes():
+    assert ltr("a<b") == '<span dir="ltr" class="ltr">a&lt;b</span>'
+    assert shape("256x256x64") == '<span dir="ltr" class="shape">256×256×64</span>'
+    assert shape([28, 28, 1]).count("×") == 2
+
+
+def test_missing_values_fail_loudly():
+    with pytest.raises(MissingValue):
+        fa(None)
+    with pytest.raises(MissingValue):
+        num(float("nan"))
+    with pytest.raises(MissingValue):
+        ltr(None)
+
+
+@given(st.integers(-(10**9), 10**9))
+def test_persian_digits_round_trip(value):
+    text = to_persian_digits(f"{value:,}")
+    back = text.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")).replace("٬", "")
+    assert int(back) == value
