@@ -8,6 +8,7 @@ they are.
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from pathlib import Path
 
 import jinja2
@@ -106,13 +107,13 @@ def write_pdf(
     dcterms meta tags of the HTML. Same artifacts, same bytes.
     """
     import os
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import weasyprint
 
     from ..artifacts import atomic_path
 
-    epoch = datetime.fromisoformat(date).replace(tzinfo=timezone.utc).timestamp()
+    epoch = datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()
     os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
     handler = GlyphWarnings()
     wp_log = logging.getLogger("weasyprint")
