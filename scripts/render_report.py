@@ -10,7 +10,9 @@ from hw4.report.render import render_html, write_pdf
 
 log = setup_logging(snakemake.log[0])
 inputs = {
-    k: v for k, v in snakemake.input.items() if k not in ("benchmarks", "templates", "layout")
+    k: v
+    for k, v in snakemake.input.items()
+    if k not in ("benchmarks", "templates", "layout", "figures")
 }
 inputs["benchmarks"] = snakemake.params.benchmarks
 original = yaml.safe_load(Path(snakemake.input.original).read_text(encoding="utf-8"))
@@ -22,9 +24,8 @@ context["provenance"]["versions"].update(package_versions(["jinja2", "weasyprint
 context["section_list"] = [
     s for s in order if s["key"] == "data" or s["key"] in snakemake.params.sections
 ]
-html = render_html(
-    snakemake.params.template_dir, context, snakemake.input.stylesheet, snakemake.params.figures
-)
+figures = {key: Path(path).resolve().as_uri() for key, path in snakemake.params.figures.items()}
+html = render_html(snakemake.params.template_dir, context, snakemake.input.stylesheet, figures)
 with atomic_path(snakemake.output.html, suffix=".html") as tmp:
     tmp.write_text(html, encoding="utf-8")
 warnings = write_pdf(

@@ -162,3 +162,9 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def save_model(model, path: str | os.PathLike) -> None:
+    """Keras model file, written under a temporary name and renamed into place."""
+    with atomic_path(path, suffix=".keras") as tmp:
+        model.save(tmp)

@@ -114,7 +114,25 @@ def q5_section(inputs: dict) -> dict:
     }
 
 
-SECTION_LOADERS = {"data": data_section, "q5": q5_section}
+def q7_section(inputs: dict) -> dict:
+    cnn = read_json(inputs["cnn_metrics"])
+    gradcam = read_json(inputs["gradcam_metrics"])
+    sanity = gradcam["sanity_check"]
+    return {
+        "cnn": cnn,
+        "history": typed_rows(inputs["cnn_history"]),
+        "gradcam": gradcam,
+        "provenance": cnn["provenance"],
+        "gradcam_provenance": gradcam["provenance"],
+        "sanity_passes": sanity[-1]["spearman"] < 0.3
+        and min(r["spearman"] for r in sanity[1:]) < 0.5,
+        "best_val_epoch": max(typed_rows(inputs["cnn_history"]), key=lambda r: r["val_accuracy"])[
+            "epoch"
+        ],
+    }
+
+
+SECTION_LOADERS = {"data": data_section, "q5": q5_section, "q7": q7_section}
 
 
 def build_context(
@@ -131,8 +149,10 @@ def build_context(
     }
     provenances = [context["data"]["mnist"], context["data"]["energy"]]
     for name in sections:
-        for value in context.get(name, {}).values():
-            if isinstance(value, dict) and isinstance(value.get("provenance"), dict):
+        for key, value in context.get(name, {}).items():
+            if key.endswith("provenance") and isinstance(value, dict):
+                provenances.append(value)
+            elif isinstance(value, dict) and isinstance(value.get("provenance"), dict):
                 provenances.append(value["provenance"])
     context["sections"] = sections
     context["original"] = original

@@ -1,0 +1,87 @@
+# Q7: the fixed CNN on MNIST, then Grad-CAM on it.
+
+
+rule train_cnn:
+    input:
+        data=rules.mnist.output.data,
+    output:
+        model="results/cnn/model.keras",
+        metrics="results/cnn/metrics.json",
+        history="results/cnn/history.csv",
+        order="results/cnn/shuffle_order.npz",
+        digits=report(
+            "results/cnn/first_digits.svg",
+            caption="../../report/captions/cnn_digits.rst",
+            category="Q7 CNN",
+        ),
+        curves=report(
+            "results/cnn/learning_curves.svg",
+            caption="../../report/captions/cnn_curves.rst",
+            category="Q7 CNN",
+        ),
+        confusion=report(
+            "results/cnn/confusion_matrix.svg",
+            caption="../../report/captions/cnn_confusion.rst",
+            category="Q7 CNN",
+        ),
+    log:
+        "logs/cnn/train_cnn.log",
+    benchmark:
+        "benchmarks/cnn/train_cnn.tsv"
+    conda:
+        env("tensorflow")
+    threads: workflow.cores
+    resources:
+        gpu=1,
+    params:
+        settings=config["cnn"],
+        seed=SEED,
+        mixed_precision=config["compute"]["mixed_precision"],
+        lock_dir=config["compute"]["gpu_lock_dir"],
+    script:
+        "../../scripts/train_cnn.py"
+
+
+rule gradcam:
+    input:
+        model=rules.train_cnn.output.model,
+        data=rules.mnist.output.data,
+        order=rules.train_cnn.output.order,
+    output:
+        heatmaps="results/gradcam/heatmaps.npz",
+        metrics="results/gradcam/metrics.json",
+        grid=report(
+            "results/gradcam/first_images.svg",
+            caption="../../report/captions/gradcam_grid.rst",
+            category="Q7 Grad-CAM",
+        ),
+        class_maps=report(
+            "results/gradcam/class_mean_maps.svg",
+            caption="../../report/captions/gradcam_classes.rst",
+            category="Q7 Grad-CAM",
+        ),
+        sanity=report(
+            "results/gradcam/randomisation_check.svg",
+            caption="../../report/captions/gradcam_sanity.rst",
+            category="Q7 Grad-CAM",
+        ),
+        deletion=report(
+            "results/gradcam/deletion_curves.svg",
+            caption="../../report/captions/gradcam_deletion.rst",
+            category="Q7 Grad-CAM",
+        ),
+    log:
+        "logs/gradcam/gradcam.log",
+    benchmark:
+        "benchmarks/gradcam/gradcam.tsv"
+    conda:
+        env("tensorflow")
+    threads: workflow.cores
+    resources:
+        gpu=1,
+    params:
+        settings=config["gradcam"],
+        seed=SEED,
+        lock_dir=config["compute"]["gpu_lock_dir"],
+    script:
+        "../../scripts/gradcam.py"
