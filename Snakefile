@@ -9,11 +9,21 @@
 configfile: "config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/shapes.smk"
+include: "workflow/rules/tuning.smk"
 include: "workflow/rules/cnn.smk"
+include: "workflow/rules/lstm.smk"
+include: "workflow/rules/batchnorm.smk"
 include: "workflow/rules/report.smk"
+
+
+localrules:
+    all,
 
 
 rule all:

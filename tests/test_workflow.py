@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 from conftest import REPO, run_snakemake
-from pdftools import fonts, numbers_in, page_count, pdf_text, render_pages
+from pdftools import fonts, normalise, numbers_in, page_count, pdf_text, render_pages
 
 TINY = REPO / "tests" / "configs" / "tiny.yaml"
 
@@ -21,9 +21,88 @@ EXPECTED = [
     "results/shapes/q5_layers.csv",
     "results/shapes/same_padding.csv",
     "results/shapes/q5_summary.json",
+    "results/tuning/trials.csv",
+    "results/tuning/best.json",
+    "results/tuning/best_model.keras",
+    "results/tuning/final_history.csv",
+    "results/tuning/trials.svg",
+    "results/tuning/explored_space.svg",
+    "results/tuning/final_curves.svg",
+    "results/cnn/model.keras",
+    "results/cnn/metrics.json",
+    "results/cnn/history.csv",
+    "results/cnn/first_digits.svg",
+    "results/cnn/learning_curves.svg",
+    "results/cnn/confusion_matrix.svg",
+    "results/gradcam/heatmaps.npz",
+    "results/gradcam/metrics.json",
+    "results/gradcam/first_images.svg",
+    "results/gradcam/class_mean_maps.svg",
+    "results/gradcam/randomisation_check.svg",
+    "results/gradcam/deletion_curves.svg",
+    "results/lstm/model.keras",
+    "results/lstm/metrics.json",
+    "results/lstm/history.csv",
+    "results/lstm/forecast_week.svg",
+    "results/lstm/error_by_hour.svg",
+    "results/lstm/lookback.csv",
+    "results/lstm/lookback.json",
+    "results/lstm/lookback.svg",
+    "results/batchnorm/checks.json",
+    "results/batchnorm/small_batches.svg",
+    "results/batchnorm/convergence.svg",
+    "results/rnn_vs_cnn/measurements.json",
+    "results/rnn_vs_cnn/timing.svg",
     "results/report/hw4-report.html",
     "results/report/hw4-report.pdf",
 ]
+
+
+@pytest.mark.slow
+def test_artifact_contents(run):
+    best = json.loads((run / "results/tuning/best.json").read_text())
+    for key in (
+        "hyperparameters",
+        "val_accuracy",
+        "test_accuracy",
+        "test_loss",
+        "trials_completed",
+        "trials_failed",
+        "seconds",
+        "device",
+    ):
+        assert key in best, key
+    assert best["trials_failed"] == 0 and best["trials_completed"] == best["trials_planned"]
+    assert 0 <= best["test_accuracy"] <= 1
+    cnn = json.loads((run / "results/cnn/metrics.json").read_text())
+    for key in (
+        "test_accuracy",
+        "train_accuracy",
+        "val_accuracy",
+        "epochs",
+        "seconds_per_epoch",
+        "images_per_second",
+        "device",
+    ):
+        assert key in cnn, key
+    import numpy as np
+
+    with np.load(run / "results/gradcam/heatmaps.npz") as maps:
+        assert maps["first_maps"].shape == (10, 7, 7)
+        assert maps["first_maps_upsampled"].shape == (10, 28, 28)
+        assert maps["first_maps"].min() >= 0 and maps["first_maps"].max() <= 1
+        assert maps["class_mean_maps"].shape == (10, 7, 7)
+    gradcam = json.loads((run / "results/gradcam/metrics.json").read_text())
+    assert gradcam["model_unchanged"] and gradcam["layer"] == "conv_3"
+    lstm = json.loads((run / "results/lstm/metrics.json").read_text())
+    assert set(lstm["baselines"]) == {"persistence", "seasonal_naive", "linear_regression"}
+    assert all(k in lstm["model"] for k in ("mae", "rmse", "mape"))
+    assert lstm["original_bug"]["distinct_labels"] == 1
+    checks = json.loads((run / "results/batchnorm/checks.json").read_text())
+    assert checks["largest_difference"] < 1e-6
+    assert checks["parameter_counts"]["with_bias"]["trainable"] == 260
+    measurements = json.loads((run / "results/rnn_vs_cnn/measurements.json").read_text())
+    assert all(r["formula"] == r["keras"] for r in measurements["parameters"])
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +131,11 @@ def test_pdf_fonts_pages_and_warnings(run, tmp_path):
     listed = fonts(pdf)
     assert listed and all(f["emb"] == "yes" for f in listed), listed
     names = " ".join(f["name"] for f in listed)
-    assert "IBMPlexSansArabic" in names.replace("-", "") and "JetBrains-Mono" in names
+    assert (
+        "IBMPlexSansArabic" in names.replace("-", "")
+        and "IBM-Plex-Mono" in names
+        and "Fira-Sans" in names
+    )
     assert 5 <= page_count(pdf) <= 80
     log = (run / "logs/report/report.log").read_text()
     assert "WARNING" not in log, log
@@ -63,9 +146,38 @@ def test_pdf_fonts_pages_and_warnings(run, tmp_path):
 @pytest.mark.slow
 def test_pdf_holds_words_and_every_q5_number(run):
     text = pdf_text(run / "results/report/hw4-report.pdf")
-    for word in ["Output shapes", "Appendix", "MNIST", "لایه", "پارامتر", "پیوست", "elecdemand"]:
-        assert word in text, word
+    for word in [
+        "Output shapes",
+        "Appendix",
+        "MNIST",
+        "KerasTuner",
+        "Grad-CAM",
+        "LSTM",
+        "Batch normalisation",
+        "لایه",
+        "پارامتر",
+        "پیوست",
+        "نرمال‌سازی",
+        "دقت",
+        "پیش‌بینی",
+        "elecdemand",
+    ]:
+        assert normalise(word) in text, word
     found = numbers_in(text)
+    cnn = json.loads((run / "results/cnn/metrics.json").read_text())
+    best = json.loads((run / "results/tuning/best.json").read_text())
+    lstm = json.loads((run / "results/lstm/metrics.json").read_text())
+    checks = json.loads((run / "results/batchnorm/checks.json").read_text())
+    for value in (
+        cnn["test_accuracy"],
+        cnn["train_accuracy"],
+        best["test_accuracy"],
+        best["val_accuracy"],
+    ):
+        assert f"{value:.4f}" in found, value
+    for value in (lstm["model"]["rmse"], *(b["rmse"] for b in lstm["baselines"].values())):
+        assert f"{value:.3f}" in found, value
+    assert str(checks["parameter_counts"]["with_bias"]["non_trainable"]) in found
     with open(run / "results/shapes/q5_layers.csv") as handle:
         for row in csv.DictReader(handle):
             assert f"{int(row['params']):,}" in found, row["params"]
@@ -105,3 +217,12 @@ def test_killed_report_leaves_no_finished_pdf(run, tmp_path):
     result = run_snakemake(copy, "--cores", "1", "--forcerun", "report", configfile=TINY)
     assert result.returncode != 0
     assert not (copy / "results/report/hw4-report.pdf").exists()
+
+
+@pytest.mark.slow
+def test_snakemake_html_report(run):
+    out = run / "results/report/snakemake-report.html"
+    result = run_snakemake(run, "--report", str(out), configfile=TINY)
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = out.read_text(errors="replace")
+    assert out.stat().st_size > 10_000 and "Grad-CAM" in text

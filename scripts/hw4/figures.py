@@ -1,7 +1,9 @@
 """Matplotlib set up for stable, print-ready figures.
 
-SVG output is vector with text as paths (no font needed to view it), a fixed
-hash salt and no date, so the same data gives the same bytes.
+SVG output is vector, with a fixed hash salt and no date, so the same data gives
+the same bytes. Text stays text (svg.fonttype 'none') in Fira Sans, the font the
+report embeds from the same pinned wheel: the PDF then renders figures quickly,
+shows their labels in the report's font and lets a reader search them.
 """
 
 from __future__ import annotations
@@ -13,12 +15,25 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 
 from .artifacts import atomic_path  # noqa: E402
 
+
+def _register_report_font() -> str:
+    import fontpkg_fira_sans
+
+    path = os.path.join(fontpkg_fira_sans.ROOT, "files", "FiraSans-Regular.ttf")
+    font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path).get_name()
+
+
 STYLE = {
     "svg.hashsalt": "hw4-report",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
+    "font.family": _register_report_font(),
+    "mathtext.default": "regular",
+    "axes.formatter.use_mathtext": False,
     "font.size": 9,
     "axes.titlesize": 9,
     "axes.labelsize": 9,
@@ -66,6 +81,15 @@ def digits_grid(images, labels, path, columns: int = 10, title: str | None = Non
 def learning_curves(history, path, metric: str = "accuracy", loss_label: str = "loss"):
     """Training and validation loss and metric per epoch."""
     epochs = [row["epoch"] for row in history]
+    if metric == loss_label:  # a loss-only model (regression): one panel
+        fig, left = plt.subplots(figsize=(4.5, 2.6))
+        for key, style in ((loss_label, "-"), (f"val_{loss_label}", "--")):
+            left.plot(epochs, [row[key] for row in history], style, marker="o", ms=3, label=key)
+        left.set_xlabel("epoch")
+        left.set_ylabel(f"{loss_label} (scaled target)")
+        left.legend()
+        save(fig, path)
+        return
     fig, (left, right) = plt.subplots(1, 2, figsize=(7, 2.6))
     for key, style in ((loss_label, "-"), (f"val_{loss_label}", "--")):
         if key in history[0]:
@@ -163,4 +187,195 @@ def deletion_plot(fractions, curves, auc, path):
     ax.set_xlabel("pixels removed (% of the image)")
     ax.set_ylabel("probability of the class")
     ax.legend()
+    save(fig, path)
+
+
+FORECAST_LABELS = {
+    "model": "LSTM",
+    "persistence": "persistence (last hour)",
+    "seasonal_naive": "seasonal naive (same hour yesterday)",
+    "linear_regression": "linear regression",
+}
+
+
+def forecast_week(times, actual, forecasts, unit, path, hours: int = 168):
+    """The first week of the test period: actual demand and every forecast."""
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    ax.plot(times[:hours], actual[:hours], color="black", lw=1.6, label="actual")
+    for name in ("model", "persistence", "seasonal_naive", "linear_regression"):
+        ax.plot(times[:hours], forecasts[name][:hours], lw=0.9, label=FORECAST_LABELS[name])
+    ax.set_ylabel(f"demand ({unit})")
+    ax.set_xlabel("time (first week of the test period)")
+    ax.legend(ncol=2)
+    fig.autofmt_xdate()
+    save(fig, path)
+
+
+def error_by_hour(hours_of_day, actual, forecasts, unit, path):
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(7, 2.6))
+    for name in ("model", "persistence", "seasonal_naive", "linear_regression"):
+        mae = [np.mean(np.abs(forecasts[name] - actual)[hours_of_day == h]) for h in range(24)]
+        ax.plot(range(24), mae, marker="o", ms=2.5, label=FORECAST_LABELS[name])
+    ax.set_xlabel("hour of day")
+    ax.set_ylabel(f"mean absolute error ({unit})")
+    ax.set_xticks(range(0, 24, 3))
+    ax.legend(ncol=2)
+    save(fig, path)
+
+
+def lookback_plot(rows, unit, path):
+    fig, ax = plt.subplots(figsize=(4.5, 2.6))
+    looks = [r["look_back"] for r in rows]
+    ax.plot(looks, [r["val_rmse"] for r in rows], marker="o", label="validation RMSE (chooses)")
+    ax.plot(
+        looks,
+        [r["test_rmse"] for r in rows],
+        marker="s",
+        ls="--",
+        label="test RMSE (reported only)",
+    )
+    chosen = next(r for r in rows if r["chosen"])
+    ax.scatter(
+        [chosen["look_back"]],
+        [chosen["val_rmse"]],
+        s=80,
+        facecolors="none",
+        edgecolors="red",
+        zorder=3,
+    )
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(looks)
+    ax.set_xticklabels([str(v) for v in looks])
+    ax.set_xlabel("look-back (hours)")
+    ax.set_ylabel(f"RMSE ({unit})")
+    ax.legend()
+    save(fig, path)
+
+
+def _plain_log_axis(axis):
+    from matplotlib.ticker import ScalarFormatter
+
+    formatter = ScalarFormatter()
+    formatter.set_scientific(False)
+    axis.set_major_formatter(formatter)
+
+
+def small_batches(rows, drift, path):
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7, 2.6))
+    sizes = [r["batch_size"] for r in rows]
+    left.plot(sizes, [r["test_accuracy"] for r in rows], marker="o")
+    left.set_xscale("log", base=2)
+    left.set_xticks(sizes)
+    _plain_log_axis(left.xaxis)
+    left.set_xlabel("training batch size")
+    left.set_ylabel("test accuracy (inference mode)")
+    sizes = [r["batch_size"] for r in drift]
+    right.plot(sizes, [r["running_var"] for r in drift], marker="o", label="running variance")
+    right.plot(sizes, [r["running_mean"] for r in drift], marker="s", label="running mean")
+    right.axhline(4.0, color="grey", ls="--", lw=0.8, label="true variance 4")
+    right.axhline(3.0, color="grey", ls=":", lw=0.8, label="true mean 3")
+    right.set_xscale("log", base=2)
+    right.set_xticks(sizes)
+    _plain_log_axis(right.xaxis)
+    right.set_xlabel("batch size")
+    right.set_ylabel("running statistic")
+    right.legend(fontsize=7)
+    save(fig, path)
+
+
+def bn_convergence(speed, target, path):
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7, 2.6), gridspec_kw={"width_ratios": [2, 1]})
+    for name, label in (("with_bn", "with BN"), ("without_bn", "without BN")):
+        acc = speed[name]["val_accuracy"]
+        left.plot(range(1, len(acc) + 1), acc, marker="o", ms=3, label=label)
+    left.axhline(target, color="grey", ls="--", lw=0.8, label=f"target {target}")
+    left.set_xlabel("epoch")
+    left.set_ylabel("validation accuracy")
+    left.legend()
+    names = ["with BN", "without BN"]
+    values = [
+        1000 * speed["with_bn"]["seconds_per_step"],
+        1000 * speed["without_bn"]["seconds_per_step"],
+    ]
+    right.bar(names, values, color=["tab:blue", "tab:orange"])
+    right.set_ylabel("milliseconds per training step")
+    save(fig, path)
+
+
+def timing_loglog(rows, path):
+    fig, ax = plt.subplots(figsize=(4.8, 3))
+    for name, marker in (("Conv1D stack", "o"), ("LSTM", "s")):
+        picked = [r for r in rows if r["model"] == name]
+        ax.plot(
+            [r["length"] for r in picked],
+            [1000 * r["seconds_per_step"] for r in picked],
+            marker=marker,
+            label=f"{name} ({picked[0]['params']:,} parameters)",
+        )
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    lengths = sorted({r["length"] for r in rows})
+    ax.set_xticks(lengths)
+    _plain_log_axis(ax.xaxis)
+    _plain_log_axis(ax.yaxis)
+    ax.set_xlabel("sequence length (steps)")
+    ax.set_ylabel("forward + backward time per batch (ms)")
+    ax.legend()
+    save(fig, path)
+
+
+def trial_scores(rows, path):
+    """Best val_accuracy of every trial in order; colour shows the Hyperband bracket and round."""
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    done = [r for r in rows if r["status"] == "COMPLETED"]
+    failed = [i for i, r in enumerate(rows, 1) if r["status"] != "COMPLETED"]
+    keys = sorted(
+        {(r.get("tuner/bracket", 0), r.get("tuner/round", 0)) for r in done}, reverse=True
+    )
+    cmap = plt.get_cmap("tab10")
+    for k, key in enumerate(keys):
+        picked = [
+            (i, r)
+            for i, r in enumerate(rows, 1)
+            if r["status"] == "COMPLETED"
+            and (r.get("tuner/bracket", 0), r.get("tuner/round", 0)) == key
+        ]
+        label = f"bracket {key[0]}, round {key[1]}" if "tuner/bracket" in rows[0] else "trial"
+        ax.scatter(
+            [i for i, _ in picked],
+            [r["best_val_accuracy"] for _, r in picked],
+            color=cmap(k % 10),
+            s=18,
+            label=label,
+        )
+    if failed:
+        ax.scatter(failed, [0] * len(failed), marker="x", color="red", label="failed")
+    ax.set_xlabel("trial (in the order run)")
+    ax.set_ylabel("best val_accuracy")
+    ax.legend(ncol=3, fontsize=7)
+    save(fig, path)
+
+
+def explored_space(rows, path):
+    """Every sampled value of the main hyperparameters against the trial's score."""
+    done = [r for r in rows if r["status"] == "COMPLETED"]
+    names = [
+        "conv_layers",
+        "dense_layers",
+        "learning_rate",
+        "filters_0",
+        "units_0",
+        "dropout_conv_0",
+    ]
+    names = [n for n in names if any(n in r for r in done)]
+    fig, axes = plt.subplots(1, len(names), figsize=(1.45 * len(names) + 0.5, 2.4), sharey=True)
+    for ax, name in zip(list(axes), names, strict=True):
+        picked = [r for r in done if r.get(name) not in (None, "")]
+        ax.scatter([r[name] for r in picked], [r["best_val_accuracy"] for r in picked], s=12)
+        ax.set_xlabel(name, fontsize=7)
+        if name == "learning_rate":
+            ax.set_xscale("log")
+    axes[0].set_ylabel("best val_accuracy")
     save(fig, path)

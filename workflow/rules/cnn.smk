@@ -30,7 +30,7 @@ rule train_cnn:
         "benchmarks/cnn/train_cnn.tsv"
     conda:
         env("tensorflow")
-    threads: workflow.cores
+    threads: config["compute"]["threads"]
     resources:
         gpu=1,
     params:
@@ -76,7 +76,7 @@ rule gradcam:
         "benchmarks/gradcam/gradcam.tsv"
     conda:
         env("tensorflow")
-    threads: workflow.cores
+    threads: config["compute"]["threads"]
     resources:
         gpu=1,
     params:

@@ -132,7 +132,92 @@ def q7_section(inputs: dict) -> dict:
     }
 
 
-SECTION_LOADERS = {"data": data_section, "q5": q5_section, "q7": q7_section}
+def q3_section(inputs: dict) -> dict:
+    metrics = read_json(inputs["lstm_metrics"])
+    sweep = read_json(inputs["lookback_summary"])
+    return {
+        "m": metrics,
+        "sweep": sweep,
+        "chosen": next(r for r in sweep["rows"] if r["chosen"]),
+        "best_test_look_back": min(sweep["rows"], key=lambda r: r["test_rmse"])["look_back"],
+        "best_baseline": min(metrics["baselines"].items(), key=lambda kv: kv[1]["rmse"]),
+        "provenance": metrics["provenance"],
+        "sweep_provenance": sweep["provenance"],
+    }
+
+
+def q4_section(inputs: dict) -> dict:
+    m = read_json(inputs["rnn_vs_cnn"])
+    timing = m["timing"]
+    longest = max(r["length"] for r in timing)
+    shortest = min(r["length"] for r in timing)
+
+    def at(model, length):
+        return next(r for r in timing if r["model"] == model and r["length"] == length)
+
+    return {
+        "m": m,
+        "provenance": m["provenance"],
+        "params_agree": all(r["formula"] == r["keras"] for r in m["parameters"]),
+        "shortest": shortest,
+        "longest": longest,
+        "conv_short": at("Conv1D stack", shortest),
+        "conv_long": at("Conv1D stack", longest),
+        "lstm_short": at("LSTM", shortest),
+        "lstm_long": at("LSTM", longest),
+        "ratio_long": at("LSTM", longest)["seconds_per_step"]
+        / at("Conv1D stack", longest)["seconds_per_step"],
+    }
+
+
+def q6_section(inputs: dict) -> dict:
+    c = read_json(inputs["batchnorm"])
+    speed = c["speed"]
+    return {
+        "c": c,
+        "provenance": c["provenance"],
+        "step_ratio": speed["with_bn"]["seconds_per_step"]
+        / speed["without_bn"]["seconds_per_step"],
+        "fold_speedup": c["folding"]["seconds_with_bn"] / c["folding"]["seconds_folded"],
+        "drift_one": next(
+            r
+            for r in c["running_stats_drift"]["rows"]
+            if r["batch_size"] == min(x["batch_size"] for x in c["running_stats_drift"]["rows"])
+        ),
+        "best_small": max(c["small_batches"]["rows"], key=lambda r: r["test_accuracy"]),
+        "worst_small": min(c["small_batches"]["rows"], key=lambda r: r["test_accuracy"]),
+    }
+
+
+def tuning_section(inputs: dict) -> dict:
+    best = read_json(inputs["tuning_best"])
+    trials = typed_rows(inputs["tuning_trials"])
+    space = best_space_rows(best)
+    return {
+        "best": best,
+        "trials": trials,
+        "space": space,
+        "provenance": best["provenance"],
+        "impossible_depths": [
+            d + 1 for d, size in enumerate(best["block_sizes"]["valid"]) if size < 1
+        ],
+    }
+
+
+def best_space_rows(best: dict) -> list[dict]:
+    hp = best["hyperparameters"]
+    return [{"name": k, "value": v} for k, v in sorted(hp.items())]
+
+
+SECTION_LOADERS = {
+    "data": data_section,
+    "tuning": tuning_section,
+    "q3": q3_section,
+    "q4": q4_section,
+    "q5": q5_section,
+    "q6": q6_section,
+    "q7": q7_section,
+}
 
 
 def build_context(

@@ -18,24 +18,25 @@ from .formulas import formula_img, inline_math
 
 log = logging.getLogger("hw4")
 
-# family -> [(package module, file, style, weight)]. Persian is set in IBM Plex Sans
-# Arabic: its letters are whole glyphs, so text extracted from the PDF stays readable
-# (Noto Sans Arabic builds letters from shared skeletons and dots, which extract
-# as the wrong letters).
+# family -> [(package module, file, style, weight)]. All static fonts: WeasyPrint
+# would otherwise instantiate a variable font on every render, which costs seconds.
+# Persian is set in IBM Plex Sans Arabic: its letters are whole glyphs, so text
+# extracted from the PDF stays readable (fonts that build letters from shared
+# skeletons and dots extract as the wrong letters).
 FONT_FACES = {
     "IBM Plex Sans Arabic": [
         ("fontpkg_ibm_plex_sans_arabic", "IBMPlexSansArabic-Regular.ttf", "normal", 400),
         ("fontpkg_ibm_plex_sans_arabic", "IBMPlexSansArabic-Bold.ttf", "normal", 700),
     ],
-    "Noto Sans": [
-        ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "normal", 400),
-        ("fontpkg_noto_sans", "NotoSans[wdth,wght].ttf", "normal", 700),
-        ("fontpkg_noto_sans", "NotoSans-Italic[wdth,wght].ttf", "italic", 400),
-        ("fontpkg_noto_sans", "NotoSans-Italic[wdth,wght].ttf", "italic", 700),
+    "Fira Sans": [
+        ("fontpkg_fira_sans", "FiraSans-Regular.ttf", "normal", 400),
+        ("fontpkg_fira_sans", "FiraSans-Bold.ttf", "normal", 700),
+        ("fontpkg_fira_sans", "FiraSans-Italic.ttf", "italic", 400),
+        ("fontpkg_fira_sans", "FiraSans-BoldItalic.ttf", "italic", 700),
     ],
-    "JetBrains Mono": [
-        ("fontpkg_jetbrains_mono", "JetBrainsMono[wght].ttf", "normal", 400),
-        ("fontpkg_jetbrains_mono", "JetBrainsMono[wght].ttf", "normal", 700),
+    "IBM Plex Mono": [
+        ("fontpkg_ibm_plex_mono", "IBMPlexMono-Regular.ttf", "normal", 400),
+        ("fontpkg_ibm_plex_mono", "IBMPlexMono-Bold.ttf", "normal", 700),
     ],
 }
 

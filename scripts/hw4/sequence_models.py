@@ -1,0 +1,48 @@
+"""Q4: parameter counts of comparable convolutional and recurrent layers, by formula.
+
+On an input with c channels (features per step):
+    Conv1D(f filters, kernel k):  f (k c + 1)
+    SimpleRNN(u units):           u (c + u + 1)
+    LSTM(u):                      4 u (c + u + 1)      (four gates)
+    GRU(u), reset_after=True:     3 u (c + u + 2)      (three gates, two bias vectors)
+A convolution's count does not depend on the sequence length; a recurrent layer
+shares one set of weights across all steps, but must take them one after another.
+"""
+
+from __future__ import annotations
+
+
+def conv1d_params(channels: int, filters: int, kernel: int) -> int:
+    return filters * (kernel * channels + 1)
+
+
+def simple_rnn_params(channels: int, units: int) -> int:
+    return units * (channels + units + 1)
+
+
+def lstm_params(channels: int, units: int) -> int:
+    return 4 * units * (channels + units + 1)
+
+
+def gru_params(channels: int, units: int, reset_after: bool = True) -> int:
+    return 3 * units * (channels + units + (2 if reset_after else 1))
+
+
+FORMULAS = {
+    "Conv1D": lambda c, w, k: conv1d_params(c, w, k),
+    "SimpleRNN": lambda c, w, k: simple_rnn_params(c, w),
+    "LSTM": lambda c, w, k: lstm_params(c, w),
+    "GRU": lambda c, w, k: gru_params(c, w),
+}
+
+
+def sequential_steps(kind: str, length: int, layers: int = 1, kernel: int = 3) -> int:
+    """Steps that must run one after another: a recurrent layer's T, a conv stack's depth."""
+    if kind in ("SimpleRNN", "LSTM", "GRU"):
+        return length * layers
+    return layers
+
+
+def receptive_field(layers: int, kernel: int, dilations=None) -> int:
+    dilations = dilations or [1] * layers
+    return 1 + sum((kernel - 1) * d for d in dilations)

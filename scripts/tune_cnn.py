@@ -1,0 +1,85 @@
+"""Rule tune_cnn: KerasTuner search over the corrected space, then the best model trained
+once more on the whole training split and tested once. The search state lives in
+results/tuning/search/: a rerun after a kill continues from the finished trials."""
+
+from pathlib import Path
+
+import numpy as np
+
+from hw4 import figures
+from hw4.artifacts import provenance, save_model, setup_logging, write_csv, write_json
+from hw4.device import claim_gpu, configure_framework, framework_versions
+
+log = setup_logging(snakemake.log[0])
+claim_gpu(snakemake.params.lock_dir)
+device = configure_framework(snakemake.params.seed, snakemake.params.mixed_precision)
+
+from hw4.tuning import (  # noqa: E402
+    block_sizes,
+    hyperband_schedule,
+    planned_trials,
+    schedule_totals,
+)
+from hw4.tuning_run import final_training, run_search  # noqa: E402
+
+s, seed = snakemake.params.settings, snakemake.params.seed
+with np.load(snakemake.input.data) as loaded:
+    data = {k: loaded[k] for k in loaded.files}
+log.info("tune_cnn: %s search, %d trials planned", s["tuner"], planned_trials(s))
+tuner, rows, search_seconds, depth_used, depth_bound = run_search(
+    data, s, Path(snakemake.params.search_dir), seed, corrected=s["search_space"] == "corrected"
+)
+model, best_trial, epochs, history, test_loss, test_accuracy = final_training(tuner, data, s, seed)
+save_model(model, snakemake.output.model)
+
+hp_names = sorted(
+    {k for r in rows for k in r} - {"trial", "status", "epochs_run", "best_val_accuracy", "seconds"}
+)
+write_csv(
+    snakemake.output.trials,
+    rows,
+    ["trial", "status", "epochs_run", "best_val_accuracy", "seconds", *hp_names],
+)
+write_csv(snakemake.output.history, history, list(history[0]))
+schedule = (
+    hyperband_schedule(s["max_epochs"], s["factor"], s["hyperband_iterations"])
+    if s["tuner"] == "hyperband"
+    else []
+)
+write_json(
+    snakemake.output.best,
+    {
+        "tuner": s["tuner"],
+        "search_space": s["search_space"],
+        "hyperparameters": {
+            k: v for k, v in best_trial.hyperparameters.values.items() if not k.startswith("tuner/")
+        },
+        "best_trial": best_trial.trial_id,
+        "val_accuracy": float(best_trial.score),
+        "final_epochs": epochs,
+        "test_accuracy": test_accuracy,
+        "test_loss": test_loss,
+        "trials_completed": sum(r["status"] == "COMPLETED" for r in rows),
+        "trials_failed": sum(r["status"] == "FAILED" for r in rows),
+        "trials_planned": planned_trials(s),
+        "epochs_run": sum(r["epochs_run"] for r in rows if r["status"] == "COMPLETED"),
+        "seconds": search_seconds,
+        "trial_seconds_total": sum(r["seconds"] or 0 for r in rows),
+        "depth_bound": depth_bound,
+        "block_sizes": {
+            padding: block_sizes(28, s["space"]["conv_layers"][1], padding)
+            for padding in ("valid", "same")
+        },
+        "conv_layers_searched": [s["space"]["conv_layers"][0], depth_used],
+        "schedule": schedule,
+        "schedule_totals": schedule_totals(schedule) if schedule else {},
+        "params": int(model.count_params()),
+        "train_images": int(len(data["y_train"])),
+        "test_images": int(len(data["y_test"])),
+        "device": device["device"],
+        "provenance": provenance(versions=framework_versions(), **device),
+    },
+)
+figures.trial_scores(rows, snakemake.output.trial_plot)
+figures.explored_space(rows, snakemake.output.space_plot)
+figures.learning_curves(history, snakemake.output.curves)

@@ -1,0 +1,156 @@
+"""The tuning search space, the Hyperband schedule, a tiny search, and resuming after a kill."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_snakemake, snakemake_exe
+
+from hw4.tuning import (
+    block_sizes,
+    hyperband_schedule,
+    max_conv_depth,
+    planned_trials,
+    schedule_totals,
+)
+
+kt = pytest.importorskip("keras_tuner")
+from hw4.tuning import make_builder  # noqa: E402
+
+SPACE = {
+    "conv_layers": [2, 5],
+    "filters": [32, 256, 32],
+    "dense_layers": [2, 5],
+    "units": [32, 256, 32],
+    "dropout": [0.1, 0.5, 0.1],
+    "learning_rate": [1e-4, 1e-2],
+    "padding": "valid",
+}
+
+
+def test_depth_bound_from_the_shape_arithmetic():
+    assert block_sizes(28, 5, "valid") == [13, 5, 1, -1, -1]
+    assert max_conv_depth(28, 3, 2, "valid") == 3
+    assert max_conv_depth(28, 3, 2, "same") == 4
+
+
+def test_hyperband_schedule_matches_the_homework_and_keras_tuner():
+    rows = hyperband_schedule(10, 3)
+    assert schedule_totals(rows) == {"trials": 30, "new_configurations": 22, "epochs": 120}
+    oracle = kt.oracles.HyperbandOracle(objective="val_accuracy", max_epochs=10, factor=3)
+    for r in rows:
+        assert oracle._get_size(r["bracket"], r["round"]) == r["trials"]
+        assert oracle._get_epochs(r["bracket"], r["round"]) == r["epochs"]
+    assert planned_trials({"tuner": "random", "max_trials": 7}) == 7
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+@pytest.mark.parametrize("dense", [2, 5])
+def test_every_allowed_depth_builds_with_per_layer_names(depth, dense):
+    build, used, bound = make_builder(SPACE)
+    assert used == bound == 3
+    hp = kt.HyperParameters()
+    hp.Fixed("conv_layers", depth)
+    hp.Fixed("dense_layers", dense)
+    model = build(hp)
+    names = [layer.name for layer in model.layers]
+    assert sum(n.startswith("conv_") for n in names) == depth
+    assert sum(n.startswith("dense_") for n in names) == dense
+    active = set(hp.values)
+    assert {f"filters_{i}" for i in range(depth)} <= active
+    assert f"filters_{depth}" not in active  # inactive layers are not sampled
+    assert {f"units_{i}" for i in range(dense)} <= active
+
+
+def test_parameter_count_of_a_fixed_configuration():
+    build, _, _ = make_builder(SPACE)
+    hp = kt.HyperParameters()
+    for name, value in {
+        "conv_layers": 2,
+        "filters_0": 32,
+        "filters_1": 64,
+        "dense_layers": 2,
+        "units_0": 32,
+        "units_1": 32,
+    }.items():
+        hp.Fixed(name, value)
+    model = build(hp)
+    # conv 1->32: 320; conv 32->64: 18,496; 5x5x64=1,600 -> 32: 51,232; 32->32: 1,056; 32->10: 330
+    assert model.count_params() == 320 + 18_496 + 51_232 + 1_056 + 330
+
+
+def test_the_original_space_shares_one_value():
+    build, used, _ = make_builder(SPACE, corrected=False)
+    hp = kt.HyperParameters()
+    hp.Fixed("conv_layers", 2)
+    build(hp)
+    assert "filters" in hp.values and "filters_0" not in hp.values and used == 5
+
+
+def completed_trials(search: Path) -> dict[str, float]:
+    done = {}
+    for path in search.glob("mnist_cnn/trial_*/trial.json"):
+        if json.loads(path.read_text()).get("status") == "COMPLETED":
+            done[path.parent.name] = path.stat().st_mtime
+    return done
+
+
+@pytest.mark.slow
+def test_killed_search_resumes_from_finished_trials(tmp_path):
+    config = REPO / "tests" / "configs" / "resume.yaml"
+    cmd = [
+        snakemake_exe(),
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(tmp_path),
+        "--cores",
+        "2",
+        "--resources",
+        "gpu=1",
+        "--configfile",
+        str(config),
+        "--",
+        "results/tuning/best.json",
+    ]
+    job = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    search = tmp_path / "results" / "tuning" / "search"
+    deadline = time.time() + 600
+    while len(completed_trials(search)) < 2 and time.time() < deadline and job.poll() is None:
+        time.sleep(0.5)
+    before = completed_trials(search)
+    os.killpg(job.pid, signal.SIGKILL)  # the whole job, mid-search
+    job.wait()
+    assert len(before) >= 2, "the search never finished two trials"
+    assert not (tmp_path / "results/tuning/best.json").exists()
+
+    run_snakemake(tmp_path, "--unlock", configfile=config)
+    again = run_snakemake(
+        tmp_path,
+        "--cores",
+        "2",
+        "--resources",
+        "gpu=1",
+        "--",
+        "results/tuning/best.json",
+        configfile=config,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    after = completed_trials(search)
+    for trial, mtime in before.items():
+        assert after[trial] == mtime, f"{trial} was run again"
+    with open(tmp_path / "results/tuning/trials.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 5  # the planned trials, not 5 plus the ones before the kill
+    log = (tmp_path / "logs/tuning/tune_cnn.log").read_text()
+    first = next(line for line in log.splitlines() if " of 5 (id " in line)
+    assert f"trial {len(before) + 1} of 5" in first or f"trial {len(before) + 2} of 5" in first

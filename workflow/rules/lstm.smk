@@ -1,0 +1,76 @@
+# Q3: hourly demand forecast with the homework's stacked LSTM, against naive
+# baselines, and the look-back chosen on validation error.
+
+
+rule train_lstm:
+    input:
+        table=rules.energy.output.table,
+    output:
+        model="results/lstm/model.keras",
+        metrics="results/lstm/metrics.json",
+        history="results/lstm/history.csv",
+        week=report(
+            "results/lstm/forecast_week.svg",
+            caption="../../report/captions/lstm_week.rst",
+            category="Q3 LSTM",
+        ),
+        by_hour=report(
+            "results/lstm/error_by_hour.svg",
+            caption="../../report/captions/lstm_by_hour.rst",
+            category="Q3 LSTM",
+        ),
+        curves=report(
+            "results/lstm/learning_curves.svg",
+            caption="../../report/captions/lstm_curves.rst",
+            category="Q3 LSTM",
+        ),
+    log:
+        "logs/lstm/train_lstm.log",
+    benchmark:
+        "benchmarks/lstm/train_lstm.tsv"
+    conda:
+        env("tensorflow")
+    threads: config["compute"]["threads"]
+    resources:
+        gpu=1,
+    params:
+        settings=config["lstm"],
+        target=config["data"]["gas"]["target_column"],
+        unit=config["data"]["gas"]["unit"],
+        seed=SEED,
+        mixed_precision=config["compute"]["mixed_precision"],
+        lock_dir=config["compute"]["gpu_lock_dir"],
+    script:
+        "../../scripts/train_lstm.py"
+
+
+rule lookback_sweep:
+    input:
+        table=rules.energy.output.table,
+    output:
+        table="results/lstm/lookback.csv",
+        summary="results/lstm/lookback.json",
+        plot=report(
+            "results/lstm/lookback.svg",
+            caption="../../report/captions/lstm_lookback.rst",
+            category="Q3 LSTM",
+        ),
+    log:
+        "logs/lstm/lookback_sweep.log",
+    benchmark:
+        "benchmarks/lstm/lookback_sweep.tsv"
+    conda:
+        env("tensorflow")
+    threads: config["compute"]["threads"]
+    resources:
+        gpu=1,
+    params:
+        settings=config["lstm"],
+        sweep=config["lookback_sweep"],
+        target=config["data"]["gas"]["target_column"],
+        unit=config["data"]["gas"]["unit"],
+        seed=SEED,
+        mixed_precision=config["compute"]["mixed_precision"],
+        lock_dir=config["compute"]["gpu_lock_dir"],
+    script:
+        "../../scripts/lookback_sweep.py"

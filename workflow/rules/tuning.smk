@@ -1,0 +1,45 @@
+# The first part: a KerasTuner search for an MNIST CNN over the homework's search
+# space, corrected. Its state lives in results/tuning/search/ so that a killed
+# search continues from its finished trials when rerun.
+
+
+rule tune_cnn:
+    input:
+        data=rules.mnist.output.data,
+    output:
+        trials="results/tuning/trials.csv",
+        best="results/tuning/best.json",
+        model="results/tuning/best_model.keras",
+        history="results/tuning/final_history.csv",
+        trial_plot=report(
+            "results/tuning/trials.svg",
+            caption="../../report/captions/tuning_trials.rst",
+            category="Tuning",
+        ),
+        space_plot=report(
+            "results/tuning/explored_space.svg",
+            caption="../../report/captions/tuning_space.rst",
+            category="Tuning",
+        ),
+        curves=report(
+            "results/tuning/final_curves.svg",
+            caption="../../report/captions/tuning_curves.rst",
+            category="Tuning",
+        ),
+    log:
+        "logs/tuning/tune_cnn.log",
+    benchmark:
+        "benchmarks/tuning/tune_cnn.tsv"
+    conda:
+        env("tensorflow")
+    threads: config["compute"]["threads"]
+    resources:
+        gpu=1,
+    params:
+        settings=config["tuning"],
+        search_dir="results/tuning/search",
+        seed=SEED,
+        mixed_precision=config["compute"]["mixed_precision"],
+        lock_dir=config["compute"]["gpu_lock_dir"],
+    script:
+        "../../scripts/tune_cnn.py"
