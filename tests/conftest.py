@@ -26,9 +26,10 @@ def run_snakemake(
     workdir: Path, *args: str, configfile: Path | None = None, timeout=1200, env=None
 ):
     """Run the real workflow with the repository's Snakefile in ``workdir``."""
-    cmd = [snakemake_exe(), "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
+    cmd = [snakemake_exe(), "-s", str(REPO / "Snakefile"), "-d", str(workdir)]
     if configfile is not None:
         cmd += ["--configfile", str(configfile)]
+    cmd += list(args)
     full_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     full_env.update(env or {})
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env)
