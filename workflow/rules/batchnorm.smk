@@ -8,12 +8,12 @@ rule batchnorm_checks:
     output:
         checks="results/batchnorm/checks.json",
         small_batches=report(
-            "results/batchnorm/small_batches.svg",
+            "results/batchnorm/small_batches.png",
             caption="../../report/captions/bn_small.rst",
             category="Q6 batch norm",
         ),
         convergence=report(
-            "results/batchnorm/convergence.svg",
+            "results/batchnorm/convergence.png",
             caption="../../report/captions/bn_convergence.rst",
             category="Q6 batch norm",
         ),
@@ -38,7 +38,7 @@ rule rnn_vs_cnn:
     output:
         measurements="results/rnn_vs_cnn/measurements.json",
         plot=report(
-            "results/rnn_vs_cnn/timing.svg",
+            "results/rnn_vs_cnn/timing.png",
             caption="../../report/captions/rnn_vs_cnn.rst",
             category="Q4 CNN vs RNN",
         ),

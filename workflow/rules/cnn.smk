@@ -10,17 +10,17 @@ rule train_cnn:
         history="results/cnn/history.csv",
         order="results/cnn/shuffle_order.npz",
         digits=report(
-            "results/cnn/first_digits.svg",
+            "results/cnn/first_digits.png",
             caption="../../report/captions/cnn_digits.rst",
             category="Q7 CNN",
         ),
         curves=report(
-            "results/cnn/learning_curves.svg",
+            "results/cnn/learning_curves.png",
             caption="../../report/captions/cnn_curves.rst",
             category="Q7 CNN",
         ),
         confusion=report(
-            "results/cnn/confusion_matrix.svg",
+            "results/cnn/confusion_matrix.png",
             caption="../../report/captions/cnn_confusion.rst",
             category="Q7 CNN",
         ),
@@ -51,22 +51,22 @@ rule gradcam:
         heatmaps="results/gradcam/heatmaps.npz",
         metrics="results/gradcam/metrics.json",
         grid=report(
-            "results/gradcam/first_images.svg",
+            "results/gradcam/first_images.png",
             caption="../../report/captions/gradcam_grid.rst",
             category="Q7 Grad-CAM",
         ),
         class_maps=report(
-            "results/gradcam/class_mean_maps.svg",
+            "results/gradcam/class_mean_maps.png",
             caption="../../report/captions/gradcam_classes.rst",
             category="Q7 Grad-CAM",
         ),
         sanity=report(
-            "results/gradcam/randomisation_check.svg",
+            "results/gradcam/randomisation_check.png",
             caption="../../report/captions/gradcam_sanity.rst",
             category="Q7 Grad-CAM",
         ),
         deletion=report(
-            "results/gradcam/deletion_curves.svg",
+            "results/gradcam/deletion_curves.png",
             caption="../../report/captions/gradcam_deletion.rst",
             category="Q7 Grad-CAM",
         ),

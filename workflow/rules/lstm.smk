@@ -10,17 +10,17 @@ rule train_lstm:
         metrics="results/lstm/metrics.json",
         history="results/lstm/history.csv",
         week=report(
-            "results/lstm/forecast_week.svg",
+            "results/lstm/forecast_week.png",
             caption="../../report/captions/lstm_week.rst",
             category="Q3 LSTM",
         ),
         by_hour=report(
-            "results/lstm/error_by_hour.svg",
+            "results/lstm/error_by_hour.png",
             caption="../../report/captions/lstm_by_hour.rst",
             category="Q3 LSTM",
         ),
         curves=report(
-            "results/lstm/learning_curves.svg",
+            "results/lstm/learning_curves.png",
             caption="../../report/captions/lstm_curves.rst",
             category="Q3 LSTM",
         ),
@@ -51,7 +51,7 @@ rule lookback_sweep:
         table="results/lstm/lookback.csv",
         summary="results/lstm/lookback.json",
         plot=report(
-            "results/lstm/lookback.svg",
+            "results/lstm/lookback.png",
             caption="../../report/captions/lstm_lookback.rst",
             category="Q3 LSTM",
         ),

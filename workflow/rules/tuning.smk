@@ -12,17 +12,17 @@ rule tune_cnn:
         model="results/tuning/best_model.keras",
         history="results/tuning/final_history.csv",
         trial_plot=report(
-            "results/tuning/trials.svg",
+            "results/tuning/trials.png",
             caption="../../report/captions/tuning_trials.rst",
             category="Tuning",
         ),
         space_plot=report(
-            "results/tuning/explored_space.svg",
+            "results/tuning/explored_space.png",
             caption="../../report/captions/tuning_space.rst",
             category="Tuning",
         ),
         curves=report(
-            "results/tuning/final_curves.svg",
+            "results/tuning/final_curves.png",
             caption="../../report/captions/tuning_curves.rst",
             category="Tuning",
         ),
