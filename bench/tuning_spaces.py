@@ -29,6 +29,9 @@ def main() -> int:
     )
     parser.add_argument("--data", default=str(REPO / "results" / "data" / "mnist.npz"))
     parser.add_argument("--config", default=str(REPO / "config.yaml"))
+    parser.add_argument(
+        "--spaces", nargs="+", default=["corrected", "original"], choices=["corrected", "original"]
+    )
     args = parser.parse_args()
 
     from hw4.artifacts import setup_logging
@@ -42,7 +45,7 @@ def main() -> int:
     with np.load(args.data) as loaded:
         data = {k: loaded[k] for k in loaded.files}
     results = {}
-    for space in ("corrected", "original"):
+    for space in args.spaces:
         settings = copy.deepcopy(config["tuning"])
         settings.update(search_space=space, max_consecutive_failed_trials=1000)
         directory = REPO / "bench" / "out" / f"tuning_{space}"
@@ -61,7 +64,7 @@ def main() -> int:
         }
         print(space, json.dumps(results[space]), flush=True)
     results["device"] = device["device"]
-    out = REPO / "bench" / "out" / "tuning_spaces.json"
+    out = REPO / "bench" / "out" / f"tuning_spaces_{'_'.join(args.spaces)}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {out}")
     return 0

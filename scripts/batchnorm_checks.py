@@ -48,7 +48,7 @@ log.info("batchnorm_checks: step 3 of 6, parameter counts")
 params = bn_checks.parameter_counts()
 log.info("batchnorm_checks: step 4 of 6, small batches")
 small = bn_checks.small_batch_accuracy(
-    x, y, x_test, y_test, s["small_batch_sizes"], s["small_batch_epochs"], seed
+    x, y, x_test, y_test, s["small_batch_sizes"], s["small_batch_steps"], seed
 )
 log.info("batchnorm_checks: step 5 of 6, speed and convergence with and without BN")
 speed = bn_checks.speed_and_convergence(x, y, x_val, y_val, s, seed)
@@ -71,9 +71,10 @@ write_json(
             "rows": drift,
         },
         "parameter_counts": params,
-        "small_batches": {"epochs": s["small_batch_epochs"], "train_images": int(n), "rows": small},
+        "small_batches": {"steps": s["small_batch_steps"], "train_images": int(n), "rows": small},
         "speed": speed,
         "target_accuracy": s["target_accuracy"],
+        "bn_momentum": bn_checks.SMALL_CNN_MOMENTUM,
         "folding": folding,
         "device": device["device"],
         "provenance": provenance(versions=framework_versions(), **device),

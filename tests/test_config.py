@@ -51,7 +51,7 @@ def test_shipped_configs_are_valid():
         check_config(yaml.safe_load(path.read_text()), SCHEMA)
 
 
-@pytest.mark.parametrize("config, message", BAD[:4])
+@pytest.mark.parametrize("config, message", [BAD[0], BAD[2]])
 def test_snakemake_stops_before_any_job(tmp_path, config, message):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(config))
