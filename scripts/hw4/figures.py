@@ -80,31 +80,26 @@ def digits_grid(images, labels, path, columns: int = 10, title: str | None = Non
     save(fig, path)
 
 
-def learning_curves(history, path, metric: str = "accuracy", loss_label: str = "loss"):
-    """Training and validation loss and metric per epoch."""
+def _train_and_val(ax, history, name: str, ylabel: str) -> None:
+    """One quantity per epoch, training (solid) and validation (dashed) where present."""
     epochs = [row["epoch"] for row in history]
-    if metric == loss_label:  # a loss-only model (regression): one panel
-        fig, left = plt.subplots(figsize=(4.5, 2.6))
-        for key, style in ((loss_label, "-"), (f"val_{loss_label}", "--")):
-            left.plot(epochs, [row[key] for row in history], style, marker="o", ms=3, label=key)
-        left.set_xlabel("epoch")
-        left.set_ylabel(f"{loss_label} (scaled target)")
-        left.legend()
-        save(fig, path)
-        return
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7, 2.6))
-    for key, style in ((loss_label, "-"), (f"val_{loss_label}", "--")):
+    for key, style in ((name, "-"), (f"val_{name}", "--")):
         if key in history[0]:
-            left.plot(epochs, [row[key] for row in history], style, marker="o", ms=3, label=key)
-    left.set_xlabel("epoch")
-    left.set_ylabel(loss_label)
-    left.legend()
-    for key, style in ((metric, "-"), (f"val_{metric}", "--")):
-        if key in history[0]:
-            right.plot(epochs, [row[key] for row in history], style, marker="o", ms=3, label=key)
-    right.set_xlabel("epoch")
-    right.set_ylabel(metric)
-    right.legend()
+            ax.plot(epochs, [row[key] for row in history], style, marker="o", ms=3, label=key)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.legend()
+
+
+def learning_curves(history, path, metric: str = "accuracy", loss_label: str = "loss"):
+    """Training and validation loss and metric per epoch (one panel for a loss-only model)."""
+    if metric == loss_label:  # a regression: the loss is the only curve
+        fig, ax = plt.subplots(figsize=(4.5, 2.6))
+        _train_and_val(ax, history, loss_label, f"{loss_label} (scaled target)")
+    else:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(7, 2.6))
+        _train_and_val(left, history, loss_label, loss_label)
+        _train_and_val(right, history, metric, metric)
     save(fig, path)
 
 

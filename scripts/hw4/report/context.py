@@ -16,9 +16,9 @@ class MissingArtifact(FileNotFoundError):
     pass
 
 
-def read_csv_rows(path) -> list[dict]:
+def read_csv_rows(path, delimiter: str = ",") -> list[dict]:
     with open(path, encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return list(csv.DictReader(handle, delimiter=delimiter))
 
 
 def parse_value(text: str):
@@ -41,7 +41,7 @@ def read_benchmarks(paths: dict[str, str]) -> list[dict]:
     """Wall time and peak memory of each rule from Snakemake's benchmark files."""
     rows = []
     for rule, path in sorted(paths.items()):
-        table = read_csv_rows_tsv(path)
+        table = read_csv_rows(path, delimiter="\t")
         if not table:
             raise MissingArtifact(f"{path}: empty benchmark file")
         last = table[-1]
@@ -58,11 +58,6 @@ def read_benchmarks(paths: dict[str, str]) -> list[dict]:
             }
         )
     return rows
-
-
-def read_csv_rows_tsv(path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
 
 
 def git_commit(repo: str | Path) -> dict:
