@@ -1,11 +1,15 @@
 """The corrected search space against the original one, on the same data, budget and seed.
 
     .venv/bin/python bench/tuning_spaces.py --data results/data/mnist.npz
+    .venv/bin/python bench/tuning_spaces.py --spaces corrected \
+        --data /usr/share/datasets/fashion-mnist --out bench/out/full_size
 
+--data is the workflow's mnist.npz or a folder of the four IDX files (full size).
 Runs the same Hyperband search twice (search_space: corrected, then original:
 one shared name per hyperparameter and an unbounded depth, whose impossible
 models fail), trains each best configuration once more and tests it once, and
-prints a line per space. Search state goes to bench/out/tuning_<space>/.
+prints a line per space. Search state goes to <out>/tuning_<space>/ and the
+results to <out>/tuning_spaces_<spaces>.json; a rerun resumes the searches.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
+import pandas as pd
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,6 +33,7 @@ def main() -> int:
     )
     parser.add_argument("--data", default=str(REPO / "results" / "data" / "mnist.npz"))
     parser.add_argument("--config", default=str(REPO / "config.yaml"))
+    parser.add_argument("--out", default=str(REPO / "bench" / "out"))
     parser.add_argument(
         "--spaces", nargs="+", default=["corrected", "original"], choices=["corrected", "original"]
     )
@@ -40,15 +45,16 @@ def main() -> int:
     setup_logging(None)
     config = yaml.safe_load(Path(args.config).read_text())
     device = configure_framework(config["seed"])
+    from hw4.mnist import load_path
     from hw4.tuning_run import final_training, run_search
 
-    with np.load(args.data) as loaded:
-        data = {k: loaded[k] for k in loaded.files}
+    data, checksums = load_path(args.data)
+    out_dir = Path(args.out)
     results = {}
     for space in args.spaces:
         settings = copy.deepcopy(config["tuning"])
         settings.update(search_space=space, max_consecutive_failed_trials=1000)
-        directory = REPO / "bench" / "out" / f"tuning_{space}"
+        directory = out_dir / f"tuning_{space}"
         tuner, rows, seconds, _, _ = run_search(
             data, settings, directory, config["seed"], corrected=space == "corrected"
         )
@@ -61,10 +67,14 @@ def main() -> int:
             "trials_completed": sum(r["status"] == "COMPLETED" for r in rows),
             "trials_failed": sum(r["status"] == "FAILED" for r in rows),
             "final_epochs": epochs,
+            "epochs_run": sum(r["epochs_run"] for r in rows),
         }
+        pd.DataFrame(rows).to_csv(out_dir / f"trials_{space}.csv", index=False)
         print(space, json.dumps(results[space]), flush=True)
     results["device"] = device["device"]
-    out = REPO / "bench" / "out" / f"tuning_spaces_{'_'.join(args.spaces)}.json"
+    results["backend"] = device["backend"]
+    results["data"] = {"path": args.data, "sha256": checksums, "train_images": len(data["y_train"])}
+    out = out_dir / f"tuning_spaces_{'_'.join(args.spaces)}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {out}")
     return 0

@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 
 from hw4 import figures
-from hw4.artifacts import provenance, save_model, setup_logging, write_csv, write_json
+from hw4.artifacts import (
+    provenance,
+    read_json,
+    save_model,
+    setup_logging,
+    write_csv,
+    write_json,
+)
 from hw4.device import claim_gpu, configure_framework, framework_versions
 
 log = setup_logging(snakemake.log[0])
@@ -16,6 +23,7 @@ device = configure_framework(snakemake.params.seed, snakemake.params.mixed_preci
 
 from hw4.tuning import (  # noqa: E402
     block_sizes,
+    full_mnist_target,
     hyperband_schedule,
     planned_trials,
     schedule_totals,
@@ -41,6 +49,10 @@ write_csv(
     ["trial", "status", "epochs_run", "best_val_accuracy", "seconds", *hp_names],
 )
 write_csv(snakemake.output.history, history, list(history[0]))
+target = full_mnist_target(
+    s, read_json(snakemake.input.data_provenance), snakemake.params.mnist_sha256, test_accuracy
+)
+log.info("accuracy target %s: %s", target["target"], target["detail"] or f"met: {target['met']}")
 schedule = (
     hyperband_schedule(s["max_epochs"], s["factor"], s["hyperband_iterations"])
     if s["tuner"] == "hyperband"
@@ -59,6 +71,7 @@ write_json(
         "final_epochs": epochs,
         "test_accuracy": test_accuracy,
         "test_loss": test_loss,
+        "target": target,
         "trials_completed": sum(r["status"] == "COMPLETED" for r in rows),
         "trials_failed": sum(r["status"] == "FAILED" for r in rows),
         "trials_planned": planned_trials(s),

@@ -14,7 +14,9 @@ import pytest
 from conftest import REPO, run_snakemake, snakemake_exe
 
 from hw4.tuning import (
+    TARGET_BUDGET,
     block_sizes,
+    full_mnist_target,
     hyperband_schedule,
     max_conv_depth,
     planned_trials,
@@ -49,6 +51,46 @@ def test_hyperband_schedule_matches_the_homework_and_keras_tuner():
         assert oracle._get_size(r["bracket"], r["round"]) == r["trials"]
         assert oracle._get_epochs(r["bracket"], r["round"]) == r["epochs"]
     assert planned_trials({"tuner": "random", "max_trials": 7}) == 7
+
+
+MNIST_SHA = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+
+
+def _full_mnist(**changes):
+    provenance = {
+        "source": "download",
+        "files": {"mnist.npz": MNIST_SHA},
+        "counts": {"train": {"total": 60000}, "test": {"total": 10000}},
+    }
+    provenance.update(changes)
+    return provenance
+
+
+@pytest.mark.parametrize(
+    ("provenance", "settings_change", "reason"),
+    [
+        (_full_mnist(), {}, ""),
+        (_full_mnist(source="path"), {}, ""),
+        (_full_mnist(source="embedded", files={"mnist_5k.csv.gz": "ab"}), {}, "data"),
+        (_full_mnist(files={"mnist.npz": "0" * 64}), {}, "data"),
+        (_full_mnist(counts={"train": {"total": 3000}}), {}, "subset"),
+        (_full_mnist(), {"max_epochs": 4}, "budget"),
+        (_full_mnist(), {"search_space": "original"}, "budget"),
+    ],
+)
+def test_accuracy_target_applies_only_to_full_mnist_at_the_default_budget(
+    provenance, settings_change, reason
+):
+    settings = {**TARGET_BUDGET, "target_test_accuracy": 0.993, **settings_change}
+    result = full_mnist_target(settings, provenance, MNIST_SHA, 0.9931)
+    assert result["reason"] == reason
+    assert result["applies"] == (reason == "")
+    assert result["met"] is (True if reason == "" else None)
+    if reason == "budget":
+        assert next(iter(settings_change)) in result["detail"]
+    assert full_mnist_target(settings, provenance, MNIST_SHA, 0.99)["met"] is (
+        False if reason == "" else None
+    )
 
 
 @pytest.mark.parametrize("depth", [2, 3])

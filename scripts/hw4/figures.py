@@ -17,7 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+from matplotlib import font_manager, ticker  # noqa: E402
 
 from .artifacts import atomic_path  # noqa: E402
 
@@ -376,7 +376,11 @@ def explored_space(rows, path):
         ax.scatter([r[name] for r in picked], [r["best_val_accuracy"] for r in picked], s=12)
         ax.set_xlabel(name, fontsize=7)
         ax.tick_params(axis="x", labelsize=6, labelrotation=45)
+        if name in ("conv_layers", "dense_layers"):
+            ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
         if name == "learning_rate":
             ax.set_xscale("log")
+            # Only the decades are labelled: minor labels overlap in a panel this narrow.
+            ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     axes[0].set_ylabel("best val_accuracy")
     save(fig, path)

@@ -164,3 +164,43 @@ def planned_trials(settings: dict) -> int:
         )
         return schedule_totals(rows)["trials"]
     return settings["max_trials"]
+
+
+# The budget the accuracy target is stated for: Hyperband, max_epochs 10, factor 3.
+TARGET_BUDGET = {
+    "tuner": "hyperband",
+    "search_space": "corrected",
+    "max_epochs": 10,
+    "factor": 3,
+    "hyperband_iterations": 1,
+}
+
+
+def full_mnist_target(
+    settings: dict, data_provenance: dict, mnist_sha256: str, test_accuracy: float
+) -> dict:
+    """Whether the test-accuracy target applies to this run, and whether it was met.
+
+    The target is stated for the full MNIST (60,000 training images) at the default
+    budget; it applies only when the data is the checksum-verified MNIST file, whole,
+    and the search used that budget. Otherwise ``reason`` names what differs
+    (``data``, ``subset`` or ``budget``) and ``detail`` says it in words.
+    """
+    target = settings["target_test_accuracy"]
+    source = data_provenance.get("source")
+    checksums = set(data_provenance.get("files", {}).values())
+    train_images = data_provenance.get("counts", {}).get("train", {}).get("total")
+    changed = [k for k, v in TARGET_BUDGET.items() if settings[k] != v]
+    if source not in ("download", "path") or mnist_sha256 not in checksums:
+        reason, detail = "data", f"the data is not the checksum-verified MNIST file ({source})"
+    elif train_images != 60000:
+        reason, detail = "subset", f"{train_images} training images instead of 60,000"
+    elif changed:
+        reason = "budget"
+        detail = "the budget is not the default: " + ", ".join(
+            f"{k}={settings[k]}" for k in changed
+        )
+    else:
+        met = bool(test_accuracy >= target)
+        return {"target": target, "applies": True, "met": met, "reason": "", "detail": ""}
+    return {"target": target, "applies": False, "met": None, "reason": reason, "detail": detail}

@@ -6,6 +6,7 @@
 rule tune_cnn:
     input:
         data=rules.mnist.output.data,
+        data_provenance=rules.mnist.output.provenance,
     output:
         trials="results/tuning/trials.csv",
         best="results/tuning/best.json",
@@ -39,6 +40,7 @@ rule tune_cnn:
         settings=config["tuning"],
         search_dir="results/tuning/search",
         seed=SEED,
+        mnist_sha256=config["data"]["mnist"]["sha256"],
         mixed_precision=config["compute"]["mixed_precision"],
         lock_dir=config["compute"]["gpu_lock_dir"],
     script:
