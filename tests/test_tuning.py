@@ -136,6 +136,32 @@ def test_the_original_space_shares_one_value():
     assert "filters" in hp.values and "filters_0" not in hp.values and used == 5
 
 
+def test_a_trial_scores_the_same_whatever_ran_before_it(tmp_path):
+    import keras
+    import numpy as np
+
+    from hw4.mnist import load_embedded, subset
+    from hw4.tuning_run import run_search
+
+    data = subset(load_embedded(seed=0, test_fraction=0.2), train=400, test=10, seed=0)
+    settings = {
+        "tuner": "random",
+        "max_trials": 2,
+        "max_consecutive_failed_trials": 3,
+        "validation_fraction": 0.25,
+        "batch_size": 32,
+        "space": {**SPACE, "filters": [8, 16, 8], "units": [8, 16, 8]},
+    }
+    scores = []
+    for run, history in enumerate((0, 3)):
+        keras.utils.set_random_seed(100 + history)  # a different state before the search
+        np.random.rand(history)
+        _, rows, _, _, _ = run_search(data, settings, tmp_path / f"run{run}", seed=7)
+        scores.append([(r["trial"], r["best_val_accuracy"]) for r in rows])
+    assert len(scores[0]) == 2 and scores[0] == scores[1]
+    assert scores[0][0][1] != scores[0][1][1]  # real digits: the scores say something
+
+
 def completed_trials(search: Path) -> dict[str, float]:
     done = {}
     for path in search.glob("mnist_cnn/trial_*/trial.json"):

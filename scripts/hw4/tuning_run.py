@@ -68,6 +68,10 @@ def make_tuner(settings: dict, build, directory: Path, seed: int):
             log.info("trial %s finished: %s, score %s", trial.trial_id, trial.status, trial.score)
 
         def run_trial(self, trial, *args, **kwargs):
+            # Seed each trial from its id: its weights, shuffling and dropout then depend
+            # on the seed and its configuration alone, not on what this process ran
+            # before it, so a resumed search, the bench and the workflow agree.
+            keras.utils.set_random_seed(seed + int(trial.trial_id))
             kwargs["callbacks"] = [*kwargs.get("callbacks", []), ProgressLog(trial.trial_id)]
             return super().run_trial(trial, *args, **kwargs)
 
