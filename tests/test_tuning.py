@@ -136,6 +136,27 @@ def test_the_original_space_shares_one_value():
     assert "filters" in hp.values and "filters_0" not in hp.values and used == 5
 
 
+def test_seed_zero_fixes_the_oracle(tmp_path):
+    import random
+
+    from hw4.tuning_run import make_tuner
+
+    settings = {
+        "tuner": "hyperband",
+        "max_epochs": 2,
+        "factor": 2,
+        "hyperband_iterations": 1,
+        "max_consecutive_failed_trials": 3,
+    }
+    build, _, _ = make_builder(SPACE)
+    seeds = []
+    for state in (1, 2):
+        random.seed(state)  # KerasTuner draws from here when it gets no seed
+        tuner = make_tuner(settings, build, tmp_path / str(state), seed=0)
+        seeds.append(tuner.oracle.seed)
+    assert seeds[0] == seeds[1]
+
+
 def test_a_trial_scores_the_same_whatever_ran_before_it(tmp_path):
     import keras
     import numpy as np

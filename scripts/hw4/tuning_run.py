@@ -77,7 +77,9 @@ def make_tuner(settings: dict, build, directory: Path, seed: int):
 
     common = dict(
         objective="val_accuracy",
-        seed=seed,
+        # KerasTuner takes a seed of 0 for "no seed" and then draws one from Python's
+        # global random state; shifted by one, every configured seed fixes the oracle.
+        seed=seed + 1,
         directory=str(directory),
         project_name="mnist_cnn",
         overwrite=False,  # resume from the finished trials
