@@ -67,7 +67,7 @@ def main() -> int:
             "trials_completed": sum(r["status"] == "COMPLETED" for r in rows),
             "trials_failed": sum(r["status"] == "FAILED" for r in rows),
             "final_epochs": epochs,
-            "epochs_run": sum(r["epochs_run"] for r in rows),
+            "epochs_run": sum(r["epochs_run"] for r in rows if r["status"] == "COMPLETED"),
         }
         pd.DataFrame(rows).to_csv(out_dir / f"trials_{space}.csv", index=False)
         print(space, json.dumps(results[space]), flush=True)
