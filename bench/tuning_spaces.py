@@ -20,7 +20,6 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,7 +45,7 @@ def main() -> int:
     config = yaml.safe_load(Path(args.config).read_text())
     device = configure_framework(config["seed"])
     from hw4.mnist import load_path
-    from hw4.tuning_run import final_training, run_search
+    from hw4.tuning_run import final_training, run_search, write_trials
 
     data, checksums = load_path(args.data)
     out_dir = Path(args.out)
@@ -69,7 +68,7 @@ def main() -> int:
             "final_epochs": epochs,
             "epochs_run": sum(r["epochs_run"] for r in rows if r["status"] == "COMPLETED"),
         }
-        pd.DataFrame(rows).to_csv(out_dir / f"trials_{space}.csv", index=False)
+        write_trials(out_dir / f"trials_{space}.csv", rows)
         print(space, json.dumps(results[space]), flush=True)
     results["device"] = device["device"]
     results["backend"] = device["backend"]

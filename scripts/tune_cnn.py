@@ -28,7 +28,7 @@ from hw4.tuning import (  # noqa: E402
     planned_trials,
     schedule_totals,
 )
-from hw4.tuning_run import final_training, run_search  # noqa: E402
+from hw4.tuning_run import final_training, run_search, write_trials  # noqa: E402
 
 s, seed = snakemake.params.settings, snakemake.params.seed
 with np.load(snakemake.input.data) as loaded:
@@ -40,14 +40,7 @@ tuner, rows, search_seconds, depth_used, depth_bound = run_search(
 model, best_trial, epochs, history, test_loss, test_accuracy = final_training(tuner, data, s, seed)
 save_model(model, snakemake.output.model)
 
-hp_names = sorted(
-    {k for r in rows for k in r} - {"trial", "status", "epochs_run", "best_val_accuracy", "seconds"}
-)
-write_csv(
-    snakemake.output.trials,
-    rows,
-    ["trial", "status", "epochs_run", "best_val_accuracy", "seconds", *hp_names],
-)
+write_trials(snakemake.output.trials, rows)
 write_csv(snakemake.output.history, history, list(history[0]))
 target = full_mnist_target(
     s, read_json(snakemake.input.data_provenance), snakemake.params.mnist_sha256, test_accuracy

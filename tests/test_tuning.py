@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_snakemake, snakemake_exe
 
+from hw4.mnist import KERAS_MNIST_SHA256 as MNIST_SHA
 from hw4.tuning import (
     TARGET_BUDGET,
     block_sizes,
@@ -51,9 +52,6 @@ def test_hyperband_schedule_matches_the_homework_and_keras_tuner():
         assert oracle._get_size(r["bracket"], r["round"]) == r["trials"]
         assert oracle._get_epochs(r["bracket"], r["round"]) == r["epochs"]
     assert planned_trials({"tuner": "random", "max_trials": 7}) == 7
-
-
-MNIST_SHA = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
 
 def _full_mnist(**changes):

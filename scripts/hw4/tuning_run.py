@@ -11,7 +11,7 @@ from pathlib import Path
 import keras
 import keras_tuner as kt
 
-from .artifacts import write_json
+from .artifacts import write_csv, write_json
 from .tuning import make_builder, planned_trials
 
 log = logging.getLogger("hw4")
@@ -121,6 +121,15 @@ def trials_table(tuner, directory: Path) -> list[dict]:
         row.update({k: v for k, v in values.items()})
         rows.append(row)
     return rows
+
+
+TRIAL_COLUMNS = ["trial", "status", "epochs_run", "best_val_accuracy", "seconds"]
+
+
+def write_trials(path, rows: list[dict]) -> None:
+    """trials.csv: the fixed columns, then every hyperparameter any trial had, sorted."""
+    hp_names = sorted({k for r in rows for k in r} - set(TRIAL_COLUMNS))
+    write_csv(path, rows, [*TRIAL_COLUMNS, *hp_names])
 
 
 def run_search(data: dict, settings: dict, directory: Path, seed: int, corrected: bool = True):
