@@ -3,6 +3,7 @@
     .venv/bin/python bench/tuning_spaces.py --data results/data/mnist.npz
     .venv/bin/python bench/tuning_spaces.py --spaces corrected \
         --data /usr/share/datasets/fashion-mnist --out bench/out/full_size
+    .venv/bin/python bench/tuning_spaces.py --seed 1 --out bench/out/seed1
 
 --data is the workflow's mnist.npz or a folder of the four IDX files (full size).
 Runs the same Hyperband search twice (search_space: corrected, then original:
@@ -10,6 +11,8 @@ one shared name per hyperparameter and an unbounded depth, whose impossible
 models fail), trains each best configuration once more and tests it once, and
 prints a line per space. Search state goes to <out>/tuning_<space>/ and the
 results to <out>/tuning_spaces_<spaces>.json; a rerun resumes the searches.
+--seed replaces config.yaml's seed (the validation split, the oracle, every
+trial and the final training follow it); give each seed its own --out.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ def main() -> int:
     parser.add_argument(
         "--spaces", nargs="+", default=["corrected", "original"], choices=["corrected", "original"]
     )
+    parser.add_argument("--seed", type=int, help="instead of config.yaml's seed")
     args = parser.parse_args()
 
     from hw4.artifacts import setup_logging
@@ -43,6 +47,8 @@ def main() -> int:
 
     setup_logging(None)
     config = yaml.safe_load(Path(args.config).read_text())
+    if args.seed is not None:
+        config["seed"] = args.seed
     device = configure_framework(config["seed"])
     from hw4.mnist import load_path
     from hw4.tuning_run import final_training, run_search, write_trials
@@ -70,6 +76,7 @@ def main() -> int:
         }
         write_trials(out_dir / f"trials_{space}.csv", rows)
         print(space, json.dumps(results[space]), flush=True)
+    results["seed"] = config["seed"]
     results["device"] = device["device"]
     results["backend"] = device["backend"]
     results["data"] = {"path": args.data, "sha256": checksums, "train_images": len(data["y_train"])}
