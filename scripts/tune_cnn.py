@@ -26,6 +26,7 @@ from hw4.tuning import (  # noqa: E402
     full_mnist_target,
     hyperband_schedule,
     planned_trials,
+    sampled_values,
     schedule_totals,
 )
 from hw4.tuning_run import final_training, run_search, write_trials  # noqa: E402
@@ -56,9 +57,7 @@ write_json(
     {
         "tuner": s["tuner"],
         "search_space": s["search_space"],
-        "hyperparameters": {
-            k: v for k, v in best_trial.hyperparameters.values.items() if not k.startswith("tuner/")
-        },
+        "hyperparameters": sampled_values(best_trial.hyperparameters.values, keep_tuner_keys=False),
         "best_trial": best_trial.trial_id,
         "val_accuracy": float(best_trial.score),
         "final_epochs": epochs,

@@ -21,8 +21,23 @@ from hw4.tuning import (
     hyperband_schedule,
     max_conv_depth,
     planned_trials,
+    sampled_values,
     schedule_totals,
 )
+
+
+def test_sampled_values_are_the_grid_values():
+    sampled = {"dropout_conv_0": 0.1 + 0.1 + 0.1, "filters_0": 64, "tuner/epochs": 4}
+    assert sampled["dropout_conv_0"] != 0.3
+    assert sampled_values(sampled) == {"dropout_conv_0": 0.3, "filters_0": 64, "tuner/epochs": 4}
+    assert sampled_values(sampled, keep_tuner_keys=False) == {
+        "dropout_conv_0": 0.3,
+        "filters_0": 64,
+    }
+    assert sampled_values({"learning_rate": 0.0004542805978770659}) == {
+        "learning_rate": 0.000454280597877
+    }
+
 
 kt = pytest.importorskip("keras_tuner")
 from hw4.tuning import make_builder  # noqa: E402

@@ -91,6 +91,21 @@ def schedule_totals(rows: list[dict]) -> dict:
     }
 
 
+def sampled_values(values: dict, keep_tuner_keys: bool = True) -> dict:
+    """A trial's hyperparameters as written to logs, CSV and JSON.
+
+    KerasTuner steps a float range by repeated addition, so a dropout of 0.3 is
+    sampled as 0.30000000000000004; 12 significant digits give back the value on
+    the grid. ``tuner/...`` bookkeeping (Hyperband's bracket and round) is dropped
+    unless asked for.
+    """
+    return {
+        name: float(f"{value:.12g}") if isinstance(value, float) else value
+        for name, value in values.items()
+        if keep_tuner_keys or not name.startswith("tuner/")
+    }
+
+
 def make_builder(space: dict, input_shape=(28, 28, 1), corrected: bool = True):
     """A KerasTuner model-building function over the homework's search space."""
     import keras

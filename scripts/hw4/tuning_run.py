@@ -12,7 +12,7 @@ import keras
 import keras_tuner as kt
 
 from .artifacts import write_csv, write_json
-from .tuning import make_builder, planned_trials
+from .tuning import make_builder, planned_trials, sampled_values
 
 log = logging.getLogger("hw4")
 
@@ -57,7 +57,7 @@ def make_tuner(settings: dict, build, directory: Path, seed: int):
                 done + 1,
                 total,
                 trial.trial_id,
-                {k: v for k, v in trial.hyperparameters.values.items()},
+                sampled_values(trial.hyperparameters.values),
             )
 
         def on_trial_end(self, trial):
@@ -118,7 +118,7 @@ def trials_table(tuner, directory: Path) -> list[dict]:
             "best_val_accuracy": trial.score,
             "seconds": timings.get(trial_id),
         }
-        row.update({k: v for k, v in values.items()})
+        row.update(sampled_values(values))
         rows.append(row)
     return rows
 
