@@ -3,10 +3,11 @@
     .venv/bin/python bench/tuning_spaces_summary.py bench/out/seed*/tuning_spaces_*.json
 
 Prints a Markdown table, one row per seed (each space's test and best validation
-accuracy, its failed trials, and corrected minus original), then the mean of each
-column and the paired difference's mean with its standard error: one search is
-noisy, and the seeds are paired (same validation split, same oracle seed), so the
-difference seed by seed is the fair comparison.
+accuracy, corrected minus original, the original's failed trials and the epochs
+each search ran), then the mean of each column and the paired difference's mean
+with its standard error. One search is noisy, and the seeds are paired (the same
+validation split and oracle seed for both spaces), so the difference seed by seed
+is the fair comparison.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def summarise(runs: list[dict]) -> dict:
         "mean": {
             space: {
                 key: statistics.fmean(r[space][key] for r in runs)
-                for key in ("test_accuracy", "val_accuracy", "trials_failed")
+                for key in ("test_accuracy", "val_accuracy", "trials_failed", "epochs_run")
             }
             for space in SPACES
         },
@@ -58,21 +59,23 @@ def summarise(runs: list[dict]) -> dict:
 def table(runs: list[dict], summary: dict) -> str:
     lines = [
         "| seed | corrected test | original test | corrected - original | corrected val"
-        " | original val | original failed |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " | original val | original failed | epochs run (corrected, original) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in runs:
         c, o = r["corrected"], r["original"]
         lines.append(
             f"| {r['seed']} | {c['test_accuracy']:.4f} | {o['test_accuracy']:.4f}"
             f" | {c['test_accuracy'] - o['test_accuracy']:+.4f} | {c['val_accuracy']:.4f}"
-            f" | {o['val_accuracy']:.4f} | {o['trials_failed']} |"
+            f" | {o['val_accuracy']:.4f} | {o['trials_failed']}"
+            f" | {c['epochs_run']}, {o['epochs_run']} |"
         )
     m = summary["mean"]
     lines.append(
         f"| mean | {m['corrected']['test_accuracy']:.4f} | {m['original']['test_accuracy']:.4f}"
         f" | {summary['difference_mean']:+.4f} | {m['corrected']['val_accuracy']:.4f}"
-        f" | {m['original']['val_accuracy']:.4f} | {m['original']['trials_failed']:.1f} |"
+        f" | {m['original']['val_accuracy']:.4f} | {m['original']['trials_failed']:.1f}"
+        f" | {m['corrected']['epochs_run']:.0f}, {m['original']['epochs_run']:.0f} |"
     )
     return "\n".join(lines)
 
