@@ -51,7 +51,7 @@ def main() -> int:
         config["seed"] = args.seed
     device = configure_framework(config["seed"])
     from hw4.mnist import load_path
-    from hw4.tuning_run import final_training, run_search, write_trials
+    from hw4.tuning_run import final_training, run_search, trial_counts, write_trials
 
     data, checksums = load_path(args.data)
     out_dir = Path(args.out)
@@ -69,10 +69,8 @@ def main() -> int:
             "test_loss": loss,
             "val_accuracy": best.score,
             "search_seconds": seconds,
-            "trials_completed": sum(r["status"] == "COMPLETED" for r in rows),
-            "trials_failed": sum(r["status"] == "FAILED" for r in rows),
+            **trial_counts(rows),
             "final_epochs": epochs,
-            "epochs_run": sum(r["epochs_run"] for r in rows if r["status"] == "COMPLETED"),
         }
         write_trials(out_dir / f"trials_{space}.csv", rows)
         print(space, json.dumps(results[space]), flush=True)

@@ -29,7 +29,7 @@ from hw4.tuning import (  # noqa: E402
     sampled_values,
     schedule_totals,
 )
-from hw4.tuning_run import final_training, run_search, write_trials  # noqa: E402
+from hw4.tuning_run import final_training, run_search, trial_counts, write_trials  # noqa: E402
 
 s, seed = snakemake.params.settings, snakemake.params.seed
 with np.load(snakemake.input.data) as loaded:
@@ -64,10 +64,8 @@ write_json(
         "test_accuracy": test_accuracy,
         "test_loss": test_loss,
         "target": target,
-        "trials_completed": sum(r["status"] == "COMPLETED" for r in rows),
-        "trials_failed": sum(r["status"] == "FAILED" for r in rows),
+        **trial_counts(rows),
         "trials_planned": planned_trials(s),
-        "epochs_run": sum(r["epochs_run"] for r in rows if r["status"] == "COMPLETED"),
         "seconds": search_seconds,
         "trial_seconds_total": sum(r["seconds"] or 0 for r in rows),
         "depth_bound": depth_bound,

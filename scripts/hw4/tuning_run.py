@@ -126,6 +126,16 @@ def trials_table(tuner, directory: Path) -> list[dict]:
 TRIAL_COLUMNS = ["trial", "status", "epochs_run", "best_val_accuracy", "seconds"]
 
 
+def trial_counts(rows: list[dict]) -> dict:
+    """Completed and failed trials, and the epochs the completed ones ran."""
+    done = [r for r in rows if r["status"] == "COMPLETED"]
+    return {
+        "trials_completed": len(done),
+        "trials_failed": sum(r["status"] == "FAILED" for r in rows),
+        "epochs_run": sum(r["epochs_run"] for r in done),
+    }
+
+
 def write_trials(path, rows: list[dict]) -> None:
     """trials.csv: the fixed columns, then every hyperparameter any trial had, sorted."""
     hp_names = sorted({k for r in rows for k in r} - set(TRIAL_COLUMNS))
