@@ -28,13 +28,13 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args()
 
-    from hw4.artifacts import setup_logging
+    from hw4.data.mnist import load_path
     from hw4.device import configure_framework
-    from hw4.mnist import load_path
+    from hw4.io.logs import setup_logging
 
     setup_logging(None)
     device = configure_framework(0)
-    from hw4.cnn import build_q7_model, one_hot, scale_images, train_q7
+    from hw4.methods.mnist_cnn import build_q7_model, one_hot, scale_images, train_q7
 
     data, _ = load_path(args.path)
     settings = {"epochs": args.epochs, "batch_size": 64, "validation_fraction": 0.1}

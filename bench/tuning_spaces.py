@@ -42,16 +42,16 @@ def main() -> int:
     parser.add_argument("--seed", type=int, help="instead of config.yaml's seed")
     args = parser.parse_args()
 
-    from hw4.artifacts import setup_logging
     from hw4.device import configure_framework
+    from hw4.io.logs import setup_logging
 
     setup_logging(None)
     config = yaml.safe_load(Path(args.config).read_text())
     if args.seed is not None:
         config["seed"] = args.seed
     device = configure_framework(config["seed"])
-    from hw4.mnist import load_path
-    from hw4.tuning_run import final_training, run_search, trial_counts, write_trials
+    from hw4.data.mnist import load_path
+    from hw4.methods.keras_search import final_training, run_search, trial_counts, write_trials
 
     data, checksums = load_path(args.data)
     out_dir = Path(args.out)

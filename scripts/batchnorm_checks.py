@@ -3,16 +3,18 @@
 import numpy as np
 
 from hw4 import figures
-from hw4.artifacts import provenance, setup_logging, write_json
-from hw4.batchnorm import running_stats_drift
-from hw4.device import claim_gpu, configure_framework, framework_versions
+from hw4.device import claim_gpu, configure_framework
+from hw4.io.files import write_json
+from hw4.io.logs import setup_logging
+from hw4.io.provenance import framework_versions, provenance
+from hw4.methods.batchnorm import running_stats_drift
 
 log = setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
 device = configure_framework(snakemake.params.seed)
 
-from hw4 import bn_checks  # noqa: E402
-from hw4.cnn import scale_images  # noqa: E402
+from hw4.methods import batchnorm_experiments as bn_checks  # noqa: E402
+from hw4.methods.mnist_cnn import scale_images  # noqa: E402
 
 s, seed = snakemake.params.settings, snakemake.params.seed
 with np.load(snakemake.input.data) as loaded:

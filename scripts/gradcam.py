@@ -3,8 +3,10 @@
 import numpy as np
 
 from hw4 import figures
-from hw4.artifacts import provenance, setup_logging, write_json, write_npz
-from hw4.device import claim_gpu, configure_framework, framework_versions
+from hw4.device import claim_gpu, configure_framework
+from hw4.io.files import write_json, write_npz
+from hw4.io.logs import setup_logging
+from hw4.io.provenance import framework_versions, provenance
 
 log = setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
@@ -12,7 +14,7 @@ device = configure_framework(snakemake.params.seed)
 
 import keras  # noqa: E402
 
-from hw4.gradcam_run import run_gradcam  # noqa: E402
+from hw4.steps.gradcam import run_gradcam  # noqa: E402
 
 settings = snakemake.params.settings
 model = keras.models.load_model(snakemake.input.model)

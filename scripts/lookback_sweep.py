@@ -3,15 +3,17 @@
 import pandas as pd
 
 from hw4 import figures
-from hw4.artifacts import provenance, setup_logging, write_csv, write_json
-from hw4.device import claim_gpu, configure_framework, framework_versions
+from hw4.device import claim_gpu, configure_framework
+from hw4.io.files import write_csv, write_json
+from hw4.io.logs import setup_logging
+from hw4.io.provenance import framework_versions, provenance
 
 log = setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
 device = configure_framework(snakemake.params.seed, snakemake.params.mixed_precision)
 
-from hw4.lstm import evaluate, fit_lstm  # noqa: E402
-from hw4.windows import prepare  # noqa: E402
+from hw4.methods.lstm import evaluate, fit_lstm  # noqa: E402
+from hw4.methods.windows import prepare  # noqa: E402
 
 s = snakemake.params.settings
 sweep = snakemake.params.sweep

@@ -1,7 +1,9 @@
 """Rule mnist: load MNIST from the configured source and write it with its provenance."""
 
-from hw4.artifacts import package_versions, provenance, setup_logging, write_json, write_npz
-from hw4.mnist import prepare_mnist
+from hw4.data.mnist import prepare_mnist
+from hw4.io.files import write_json, write_npz
+from hw4.io.logs import setup_logging
+from hw4.io.provenance import package_versions, provenance
 
 setup_logging(snakemake.log[0])
 data = prepare_mnist(snakemake.params.settings, snakemake.params.cache_dir, snakemake.params.seed)

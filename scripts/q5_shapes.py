@@ -1,7 +1,9 @@
 """Rule q5_shapes: tabulate every layer's output shape and parameters, and the 'same' padding rule."""
 
-from hw4.artifacts import provenance, setup_logging, write_csv, write_json
-from hw4.shapes import COLUMNS, network_table, padding_rule_table
+from hw4.io.files import write_csv, write_json
+from hw4.io.logs import setup_logging
+from hw4.io.provenance import provenance
+from hw4.methods.shapes import COLUMNS, network_table, padding_rule_table
 
 log = setup_logging(snakemake.log[0])
 rows = [

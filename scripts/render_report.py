@@ -4,7 +4,9 @@ from pathlib import Path
 
 import yaml
 
-from hw4.artifacts import atomic_path, package_versions, setup_logging
+from hw4.io.files import atomic_path
+from hw4.io.logs import setup_logging
+from hw4.io.provenance import package_versions
 from hw4.report.context import build_context
 from hw4.report.render import render_html, write_pdf
 

@@ -1,14 +1,16 @@
 """Rule rnn_vs_cnn: Q4's comparison in numbers: parameters, and time per step as sequences grow."""
 
 from hw4 import figures
-from hw4.artifacts import provenance, setup_logging, write_json
-from hw4.device import claim_gpu, configure_framework, framework_versions
+from hw4.device import claim_gpu, configure_framework
+from hw4.io.files import write_json
+from hw4.io.logs import setup_logging
+from hw4.io.provenance import framework_versions, provenance
 
 log = setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
 device = configure_framework(snakemake.params.seed)
 
-from hw4.measurements import loglog_slope, parameter_table, timing_table  # noqa: E402
+from hw4.methods.sequence_timing import loglog_slope, parameter_table, timing_table  # noqa: E402
 
 s = snakemake.params.settings
 params = parameter_table(s["channels"], s["widths"], s["kernel"])

@@ -3,14 +3,16 @@
 import numpy as np
 
 from hw4 import figures
-from hw4.artifacts import provenance, save_model, setup_logging, write_csv, write_json, write_npz
-from hw4.device import claim_gpu, configure_framework, framework_versions
+from hw4.device import claim_gpu, configure_framework
+from hw4.io.files import save_model, write_csv, write_json, write_npz
+from hw4.io.logs import setup_logging
+from hw4.io.provenance import framework_versions, provenance
 
 log = setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
 device = configure_framework(snakemake.params.seed, snakemake.params.mixed_precision)
 
-from hw4.cnn import train_q7  # noqa: E402  (after the GPU is chosen)
+from hw4.methods.mnist_cnn import train_q7  # noqa: E402  (after the GPU is chosen)
 
 with np.load(snakemake.input.data) as loaded:
     data = {k: loaded[k] for k in loaded.files}

@@ -4,15 +4,17 @@ import numpy as np
 import pandas as pd
 
 from hw4 import figures
-from hw4.artifacts import provenance, save_model, setup_logging, write_csv, write_json
-from hw4.device import claim_gpu, configure_framework, framework_versions
+from hw4.device import claim_gpu, configure_framework
+from hw4.io.files import save_model, write_csv, write_json
+from hw4.io.logs import setup_logging
+from hw4.io.provenance import framework_versions, provenance
 
 log = setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
 device = configure_framework(snakemake.params.seed, snakemake.params.mixed_precision)
 
-from hw4.lstm import evaluate, fit_lstm  # noqa: E402
-from hw4.windows import original_windows, prepare  # noqa: E402
+from hw4.methods.lstm import evaluate, fit_lstm  # noqa: E402
+from hw4.methods.windows import original_windows, prepare  # noqa: E402
 
 s = snakemake.params.settings
 table = pd.read_csv(snakemake.input.table, parse_dates=["time"])

@@ -7,21 +7,17 @@ from pathlib import Path
 import numpy as np
 
 from hw4 import figures
-from hw4.artifacts import (
-    provenance,
-    read_json,
-    save_model,
-    setup_logging,
-    write_csv,
-    write_json,
-)
-from hw4.device import claim_gpu, configure_framework, framework_versions
+from hw4.device import claim_gpu, configure_framework
+from hw4.io.files import read_json, save_model, write_csv, write_json
+from hw4.io.logs import setup_logging
+from hw4.io.provenance import framework_versions, provenance
 
 log = setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
 device = configure_framework(snakemake.params.seed, snakemake.params.mixed_precision)
 
-from hw4.tuning import (  # noqa: E402
+from hw4.methods.keras_search import final_training, run_search, trial_counts, write_trials  # noqa: E402
+from hw4.methods.search_space import (  # noqa: E402
     block_sizes,
     full_mnist_target,
     hyperband_schedule,
@@ -29,7 +25,6 @@ from hw4.tuning import (  # noqa: E402
     sampled_values,
     schedule_totals,
 )
-from hw4.tuning_run import final_training, run_search, trial_counts, write_trials  # noqa: E402
 
 s, seed = snakemake.params.settings, snakemake.params.seed
 with np.load(snakemake.input.data) as loaded:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hw4.batchnorm import (
+from hw4.methods.batchnorm import (
     BatchNorm,
     fold_into_dense,
     normalise_without_eps,
@@ -16,7 +16,7 @@ from hw4.batchnorm import (
 )
 
 keras = pytest.importorskip("keras")
-from hw4 import bn_checks  # noqa: E402
+from hw4.methods import batchnorm_experiments as bn_checks  # noqa: E402
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,7 +7,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from hw4.gradcam import (  # noqa: E402
+from hw4.methods.gradcam import (  # noqa: E402
     GradCamError,
     deletion_curves,
     describe_peak,

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from conftest import free_port
 
-from hw4 import mnist
-from hw4.mnist import ChecksumError, DataError
+from hw4.data import mnist
+from hw4.data.errors import ChecksumError, DataError
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hw4.shapes import (
+from hw4.methods.shapes import (
     conv_params,
     effective_kernel,
     network_table,

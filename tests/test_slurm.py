@@ -40,7 +40,7 @@ def test_workflow_through_the_slurm_profile(slurm, tmp_path):
     result = run_snakemake(
         tmp_path,
         "--workflow-profile",
-        str(REPO / "workflow" / "profiles" / "slurm"),
+        str(REPO / "profiles" / "slurm"),
         "--jobs",
         "4",
         configfile=TINY,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_snakemake, snakemake_exe
 
-from hw4.mnist import KERAS_MNIST_SHA256 as MNIST_SHA
-from hw4.tuning import (
+from hw4.data.mnist import KERAS_MNIST_SHA256 as MNIST_SHA
+from hw4.methods.search_space import (
     TARGET_BUDGET,
     block_sizes,
     full_mnist_target,
@@ -40,7 +40,7 @@ def test_sampled_values_are_the_grid_values():
 
 
 kt = pytest.importorskip("keras_tuner")
-from hw4.tuning import make_builder  # noqa: E402
+from hw4.methods.search_space import make_builder  # noqa: E402
 
 SPACE = {
     "conv_layers": [2, 5],
@@ -152,7 +152,7 @@ def test_the_original_space_shares_one_value():
 def test_seed_zero_fixes_the_oracle(tmp_path):
     import random
 
-    from hw4.tuning_run import make_tuner
+    from hw4.methods.keras_search import make_tuner
 
     settings = {
         "tuner": "hyperband",
@@ -174,8 +174,8 @@ def test_a_trial_scores_the_same_whatever_ran_before_it(tmp_path):
     import keras
     import numpy as np
 
-    from hw4.mnist import load_embedded, subset
-    from hw4.tuning_run import run_search
+    from hw4.data.mnist import load_embedded, subset
+    from hw4.methods.keras_search import run_search
 
     data = subset(load_embedded(seed=0, test_fraction=0.2), train=400, test=10, seed=0)
     settings = {

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hw4.windows import (
+from hw4.methods.windows import (
     MinMax,
     WindowError,
     chronological_split,

@@ -16,6 +16,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from hw4.io.provenance import cpu_model
+
 log = logging.getLogger("hw4")
 
 _held_locks: list = []  # open lock files: released when the process exits
@@ -71,13 +73,6 @@ def claim_gpu(lock_dir: str | os.PathLike) -> str | None:
     )
 
 
-def release_gpus() -> None:
-    while _held_locks:
-        handle = _held_locks.pop()
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
 def configure_framework(
     seed: int, mixed_precision: bool = False, deterministic: bool = True
 ) -> dict:
@@ -114,8 +109,6 @@ def configure_framework(
     keras.utils.set_random_seed(seed)
     if mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
-    from .artifacts import cpu_model
-
     device = f"GPU: {', '.join(gpus)}" if gpus else f"CPU: {cpu_model()} (no GPU found)"
     log.info("keras %s on %s backend, %s", keras.__version__, backend, device)
     return {
@@ -125,9 +118,3 @@ def configure_framework(
         "deterministic_ops": deterministic,
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
     }
-
-
-def framework_versions() -> dict[str, str]:
-    from .artifacts import package_versions
-
-    return package_versions(["keras", "tensorflow-cpu", "tensorflow", "numpy", "keras-tuner"])

@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager, ticker  # noqa: E402
 
-from .artifacts import atomic_path  # noqa: E402
+from hw4.io.files import atomic_path  # noqa: E402
 
 
 def _register_report_font() -> str:

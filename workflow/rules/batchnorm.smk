@@ -1,5 +1,4 @@
-# Q6 and Q4: claims backed by checks and measurements. They time things, so they
-# take every core the workflow has (nothing else runs beside them).
+# Q6: batch normalisation, each claim backed by a check or a measurement.
 
 
 rule batchnorm_checks:
@@ -32,28 +31,3 @@ rule batchnorm_checks:
         lock_dir=config["compute"]["gpu_lock_dir"],
     script:
         "../../scripts/batchnorm_checks.py"
-
-
-rule rnn_vs_cnn:
-    output:
-        measurements="results/rnn_vs_cnn/measurements.json",
-        plot=report(
-            "results/rnn_vs_cnn/timing.png",
-            caption="../../report/captions/rnn_vs_cnn.rst",
-            category="Q4 CNN vs RNN",
-        ),
-    log:
-        "logs/rnn_vs_cnn/rnn_vs_cnn.log",
-    benchmark:
-        "benchmarks/rnn_vs_cnn/rnn_vs_cnn.tsv"
-    conda:
-        env("tensorflow")
-    threads: config["compute"]["threads"]
-    resources:
-        gpu=1,
-    params:
-        settings=config["rnn_vs_cnn"],
-        seed=SEED,
-        lock_dir=config["compute"]["gpu_lock_dir"],
-    script:
-        "../../scripts/rnn_vs_cnn.py"

@@ -9,7 +9,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-from ..artifacts import read_json, sha256_of
+from hw4.io.files import read_json, sha256_of
 
 
 class MissingArtifact(FileNotFoundError):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import jinja2
 
-from . import typography
-from .formulas import formula_img, inline_math
+from hw4.report import typography
+from hw4.report.formulas import formula_img, inline_math
 
 log = logging.getLogger("hw4")
 
@@ -112,7 +112,7 @@ def write_pdf(
 
     import weasyprint
 
-    from ..artifacts import atomic_path
+    from hw4.io.files import atomic_path
 
     epoch = datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()
     os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))

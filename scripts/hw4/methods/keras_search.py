@@ -11,8 +11,8 @@ from pathlib import Path
 import keras
 import keras_tuner as kt
 
-from .artifacts import write_csv, write_json
-from .tuning import make_builder, planned_trials, sampled_values
+from hw4.io.files import write_csv, write_json
+from hw4.methods.search_space import make_builder, planned_trials, sampled_values
 
 log = logging.getLogger("hw4")
 
@@ -143,7 +143,7 @@ def write_trials(path, rows: list[dict]) -> None:
 
 
 def run_search(data: dict, settings: dict, directory: Path, seed: int, corrected: bool = True):
-    from .cnn import scale_images
+    from hw4.methods.mnist_cnn import scale_images
 
     directory.mkdir(parents=True, exist_ok=True)
     x_fit, x_val, y_fit, y_val = split_validation(
@@ -162,8 +162,8 @@ def run_search(data: dict, settings: dict, directory: Path, seed: int, corrected
 
 def final_training(tuner, data: dict, settings: dict, seed: int):
     """Train the best configuration once more on the whole training split, test once."""
-    from .cnn import scale_images
-    from .training import EpochLog, history_rows
+    from hw4.methods.mnist_cnn import scale_images
+    from hw4.methods.training_log import EpochLog, history_rows
 
     best_trial = tuner.oracle.get_best_trials(1)[0]
     best_hp = best_trial.hyperparameters

@@ -6,7 +6,7 @@ import logging
 
 import numpy as np
 
-from .windows import Prepared, baselines, metrics
+from hw4.methods.windows import Prepared, baselines, metrics
 
 log = logging.getLogger("hw4")
 
@@ -34,7 +34,7 @@ def build_lstm(
 def fit_lstm(prepared: Prepared, settings: dict, label: str, epochs: int | None = None):
     import keras
 
-    from .training import EpochLog, history_rows
+    from hw4.methods.training_log import EpochLog, history_rows
 
     epochs = epochs or settings["epochs"]
     model = build_lstm(

@@ -7,8 +7,7 @@ import logging
 
 import numpy as np
 
-from .cnn import scale_images
-from .gradcam import (
+from hw4.methods.gradcam import (
     deletion_curves,
     describe_peak,
     gradcam_maps,
@@ -17,6 +16,7 @@ from .gradcam import (
     upsample,
     within_class_agreement,
 )
+from hw4.methods.mnist_cnn import scale_images
 
 log = logging.getLogger("hw4")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 
-from .shapes import output_size
+from hw4.methods.shapes import output_size
 
 log = logging.getLogger("hw4")
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hw4.energy import add_calendar_features, prepare_energy
-from hw4.mnist import DataError
+from hw4.data.consumption import add_calendar_features, prepare_energy
+from hw4.data.errors import DataError
 
 
 def settings(**over):

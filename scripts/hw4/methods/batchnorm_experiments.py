@@ -9,7 +9,12 @@ import time
 import keras
 import numpy as np
 
-from .batchnorm import BatchNorm, fold_into_dense, normalise_without_eps, numerical_gradient
+from hw4.methods.batchnorm import (
+    BatchNorm,
+    fold_into_dense,
+    normalise_without_eps,
+    numerical_gradient,
+)
 
 log = logging.getLogger("hw4")
 

@@ -74,7 +74,7 @@ def train_q7(data: dict, settings: dict, seed: int):
     """Shuffle, scale, one-hot, fit, evaluate. Returns (model, history rows, metrics, shuffled order)."""
     import keras
 
-    from .training import EpochLog, history_rows
+    from hw4.methods.training_log import EpochLog, history_rows
 
     x_train, y_train, order = shuffle_training(data["x_train"], data["y_train"], seed)
     (x_fit, y_fit), (x_val, y_val) = split_validation(

@@ -11,20 +11,13 @@ import csv
 import hashlib
 import io
 import json
-import logging
 import os
-import platform
-import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-log = logging.getLogger("hw4")
 
 
 @contextlib.contextmanager
@@ -98,74 +91,6 @@ def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def provenance(**extra: Any) -> dict:
-    """The provenance block every artifact carries: when, where, with what."""
-    block = {
-        "created": utc_now(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "device": f"CPU: {cpu_model()}",
-    }
-    block.update(extra)
-    return block
-
-
-def setup_logging(log_path: str | os.PathLike | None) -> logging.Logger:
-    """Send the ``hw4`` logger (and warnings) to the rule's log file, one line per event."""
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if log_path:
-        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_path, mode="w", encoding="utf-8"))
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-        handlers=handlers,
-        force=True,
-    )
-    logging.captureWarnings(True)
-    # Font subsetting chatters at INFO; keep the log to what the run did.
-    logging.getLogger("fontTools").setLevel(logging.WARNING)
-    return log
-
-
-class Stopwatch:
-    """Wall-clock seconds since creation, for the timings artifacts record."""
-
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-
-    @property
-    def seconds(self) -> float:
-        return time.perf_counter() - self.start
-
-
-def package_versions(names: Sequence[str]) -> dict[str, str]:
-    """Installed versions of the named distributions ('not installed' where absent)."""
-    from importlib import metadata
-
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def save_model(model, path: str | os.PathLike) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hw4.cnn import confusion_matrix, one_hot, scale_images, shuffle_training, split_validation
+from hw4.methods.mnist_cnn import (
+    confusion_matrix,
+    one_hot,
+    scale_images,
+    shuffle_training,
+    split_validation,
+)
 
 
 def test_shuffle_keeps_pairs_and_is_seeded():
@@ -37,7 +43,7 @@ def test_validation_split_and_confusion():
 
 def test_q7_architecture():
     pytest.importorskip("keras")
-    from hw4.cnn import build_q7_model
+    from hw4.methods.mnist_cnn import build_q7_model
 
     model = build_q7_model()
     shapes = [tuple(layer.output.shape[1:]) for layer in model.layers[1:]]

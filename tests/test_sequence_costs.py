@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hw4.sequence_models import FORMULAS, receptive_field, sequential_steps
+from hw4.methods.sequence_costs import FORMULAS, receptive_field, sequential_steps
 
 keras = pytest.importorskip("keras")
-from hw4.measurements import LAYERS, loglog_slope, parameter_table  # noqa: E402
+from hw4.methods.sequence_timing import LAYERS, loglog_slope, parameter_table  # noqa: E402
 
 
 @settings(max_examples=30, deadline=None)

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .artifacts import atomic_path, sha256_of
-from .mnist import DataError
+from hw4.data.errors import DataError
+from hw4.io.files import atomic_path, sha256_of
 
 log = logging.getLogger("hw4")
 
@@ -123,7 +123,7 @@ def add_calendar_features(frame: pd.DataFrame, time_col: str) -> pd.DataFrame:
 
 
 def download_csv(url: str, dest: Path, sha256: str | None, timeout: float = 30) -> Path:
-    from .mnist import download_verified
+    from hw4.data.download import download_verified
 
     if sha256:
         return download_verified(url, dest, sha256, timeout=timeout)

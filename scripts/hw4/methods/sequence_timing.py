@@ -9,7 +9,7 @@ import time
 import keras
 import numpy as np
 
-from .sequence_models import FORMULAS, receptive_field, sequential_steps
+from hw4.methods.sequence_costs import FORMULAS, receptive_field, sequential_steps
 
 log = logging.getLogger("hw4")
 

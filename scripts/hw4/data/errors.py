@@ -1,0 +1,11 @@
+"""The errors a data source raises: each message names the file, array, column or key at fault."""
+
+from __future__ import annotations
+
+
+class DataError(ValueError):
+    """Bad data: the message names the file or field at fault."""
+
+
+class ChecksumError(DataError):
+    """A downloaded or cached file whose sha256 is not the expected one."""
