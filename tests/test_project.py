@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -105,3 +106,95 @@ def test_report_modules_never_import_tensorflow():
         env={"PYTHONPATH": str(REPO / "scripts"), "PATH": str(Path(sys.executable).parent)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the house: one rule, one entry script, one step ------------------------------------------
+
+ENTRY_SCRIPTS = REPO / "scripts"
+STEPS = REPO / "scripts" / "hw4" / "steps"
+
+# What an entry script may not contain: it wires snakemake.input/params/output/log to a step
+# and writes what the step returns; every decision and every number is the step's.
+NOT_WIRING = {
+    ast.If: "a branch",
+    ast.IfExp: "a conditional expression",
+    ast.For: "a loop",
+    ast.While: "a loop",
+    ast.Try: "an exception handler",
+    ast.ListComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension",
+    ast.Lambda: "a lambda",
+    ast.FunctionDef: "a function",
+    ast.ClassDef: "a class",
+    ast.BinOp: "arithmetic",
+    ast.UnaryOp: "arithmetic",
+    ast.AugAssign: "arithmetic",
+    ast.Compare: "a comparison",
+    ast.BoolOp: "a boolean operation",
+}
+
+
+def rules_and_scripts() -> dict[str, str]:
+    """{rule name: the script path its ``script:`` directive names}, for every rule with one."""
+    found = {}
+    for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
+        for block in rule_blocks(smk.read_text()):
+            name = block.split(":")[0].replace("rule ", "").strip()
+            script = re.search(r"^    script:\n\s+\"([^\"]+)\"", block, flags=re.M)
+            if script:
+                found[name] = Path(script.group(1)).name
+    return found
+
+
+def test_every_rule_runs_an_entry_script_named_after_it():
+    rules = rules_and_scripts()
+    assert rules, "no rule with a script: directive found"
+    for rule, script in rules.items():
+        assert script == f"{rule}.py", f"rule {rule} runs {script}, expected {rule}.py"
+    scripts = {p.stem for p in ENTRY_SCRIPTS.glob("*.py")}
+    assert scripts == set(rules), f"entry scripts without a rule: {sorted(scripts - set(rules))}"
+
+
+def test_every_rule_has_a_step_with_run():
+    for rule in rules_and_scripts():
+        step = STEPS / f"{rule}.py"
+        assert step.exists(), f"rule {rule} has no step module hw4/steps/{rule}.py"
+        tree = ast.parse(step.read_text())
+        functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assert "run" in functions, f"hw4/steps/{rule}.py has no run()"
+        entry = (ENTRY_SCRIPTS / f"{rule}.py").read_text()
+        assert f"hw4.steps.{rule}" in entry or f"from hw4.steps import {rule}" in entry, (
+            f"scripts/{rule}.py does not call its step hw4.steps.{rule}"
+        )
+
+
+def test_entry_scripts_only_wire():
+    for script in sorted(ENTRY_SCRIPTS.glob("*.py")):
+        tree = ast.parse(script.read_text())
+        for node in ast.walk(tree):
+            kind = NOT_WIRING.get(type(node))
+            assert kind is None, (
+                f"{script.name}:{node.lineno}: {kind} in an entry script; move it into the step"
+            )
+        first_call = next(
+            n for n in tree.body if isinstance(n, (ast.Expr, ast.Assign)) and n is not tree.body[0]
+        )
+        assert "setup_logging(snakemake.log[0])" in ast.unparse(first_call), (
+            f"{script.name}: the first statement must send output to the rule's log"
+        )
+
+
+def test_default_profile_is_read_by_snakemake():
+    profile = yaml.safe_load((REPO / "profiles" / "default" / "config.yaml").read_text())
+    assert profile["rerun-incomplete"] and profile["show-failed-logs"]
+    assert profile["resources"] == {"gpu": 1}
+    result = subprocess.run(
+        [snakemake_exe(), "--cores", "1", "-n", "--quiet", "rules"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Using workflow specific profile profiles/default" in result.stdout + result.stderr

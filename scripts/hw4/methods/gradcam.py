@@ -10,7 +10,7 @@ its gradient and keeps the positive part:
 The model is split into two functional views that share its weights: images ->
 A (a keras.Model on the same layers) and A -> logits (the remaining layers, the
 last one applied without its softmax). Nothing is mutated. The gradient is the
-one backend-specific step, in ``gradient_of``.
+one backend-specific step, in ``hw4.methods.gradients.gradient_of``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import logging
 import keras
 import numpy as np
 from keras import ops
+
+from hw4.methods.gradients import gradient_of
 
 log = logging.getLogger("hw4")
 
@@ -63,33 +65,6 @@ def split_model(model, conv_layer):
         return logits
 
     return features, head
-
-
-def gradient_of(fn, x):
-    """(fn(x), d sum(fn(x)) / dx) on the active Keras backend. fn returns one score per sample."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.convert_to_tensor(x)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            scores = fn(x)
-        return np.asarray(scores), np.asarray(tape.gradient(scores, x))
-    if backend == "jax":
-        import jax
-        import jax.numpy as jnp
-
-        scores, grads = jax.value_and_grad(lambda a: jnp.sum(fn(a)))(jnp.asarray(x))
-        return np.asarray(fn(jnp.asarray(x))), np.asarray(grads)
-    if backend == "torch":
-        import torch
-
-        tensor = torch.as_tensor(np.asarray(x)).requires_grad_(True)
-        scores = fn(tensor)
-        scores.sum().backward()
-        return scores.detach().cpu().numpy(), tensor.grad.detach().cpu().numpy()
-    raise GradCamError(f"no gradient for the {backend!r} backend")
 
 
 def normalise_maps(maps: np.ndarray) -> np.ndarray:
