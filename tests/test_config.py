@@ -27,8 +27,8 @@ BAD = [
     ),
     ({"data": {"mnist": {"source": "path"}}}, "data.mnist: 'path' is a required property"),
     (
-        {"data": {"gas": {"source": "url", "url": ""}}},
-        "data.gas.url: '' is not allowed (it must not be empty for this source)",
+        {"data": {"consumption": {"source": "url", "url": ""}}},
+        "data.consumption.url: '' is not allowed (it must not be empty for this source)",
     ),
     (
         {"data": {"mnist": {"sha256": "abc"}}},

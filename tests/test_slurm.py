@@ -51,7 +51,7 @@ def test_workflow_through_the_slurm_profile(slurm, tmp_path):
 
     jobs = [j for j in slurm.jobs() if j["comment"].startswith("rule_")]
     by_rule = {re.sub(r"^rule_", "", j["comment"]).split("_wildcards_")[0]: j for j in jobs}
-    expected = GPU_RULES | {"mnist", "energy", "q5_shapes", "report"}
+    expected = GPU_RULES | {"mnist", "consumption", "q5_shapes", "report"}
     assert expected <= set(by_rule), f"jobs Slurm saw: {sorted(by_rule)}"
     assert all(j["state"] == "COMPLETED" for j in by_rule.values()), jobs
     for rule, job in by_rule.items():

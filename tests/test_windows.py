@@ -1,23 +1,20 @@
-"""Q3 windows, split, scaling and baselines."""
+"""Q3 windows: labelled with the next hour, built on hours so that none crosses a gap."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from hw4.methods.forecast_baselines import persistence, seasonal_naive
 from hw4.methods.windows import (
-    MinMax,
     WindowError,
-    chronological_split,
     make_windows,
-    metrics,
     original_windows,
-    persistence,
     prepare,
-    seasonal_naive,
+    present_before,
 )
 
 
@@ -93,38 +90,84 @@ def test_scaler_is_fit_on_training_rows_only():
     np.testing.assert_array_equal(prepared.x["train"], again.x["train"])
     np.testing.assert_array_equal(prepared.y["train"], again.y["train"])
     # Training windows only use rows before the split, labels included.
-    assert prepared.label_index["train"].max() < 200
-    assert prepared.label_index["test"].min() >= 300
+    assert prepared.label_rows["train"].max() < 200
+    assert prepared.label_rows["test"].min() >= 300
 
 
-def test_split_and_refusals():
-    split = chronological_split(100, 0.7, 0.15)
-    assert (split.train_end, split.val_end) == (70, 85)
-    with pytest.raises(WindowError, match="leave a test part"):
-        chronological_split(100, 0.8, 0.3)
-    table = pd.DataFrame({"y": np.arange(50.0)})
-    with pytest.raises(WindowError, match="not in the energy table"):
+def test_prepare_refusals():
+    table = pd.DataFrame(
+        {"time": pd.date_range("2020", periods=50, freq="1h"), "y": np.arange(50.0)}
+    )
+    with pytest.raises(WindowError, match="not in the consumption table"):
         prepare(table, "y", ["nope"], 3, {"train": 0.5, "validation": 0.2})
     with pytest.raises(WindowError, match="no inputs"):
         prepare(table, "y", [], 3, {"train": 0.5, "validation": 0.2}, include_target_history=False)
 
 
-def test_baselines_and_metrics():
-    target = np.arange(100, dtype=float)
-    index = np.array([30, 31])
-    assert persistence(target, index).tolist() == [29, 30]
-    assert seasonal_naive(target, index, 24).tolist() == [6, 7]
-    with pytest.raises(WindowError):
-        seasonal_naive(target, np.array([5]), 24)
-    m = metrics(np.array([1.0, 2.0]), np.array([2.0, 2.0]))
-    assert m["mae"] == 0.5 and m["rmse"] == pytest.approx(np.sqrt(0.5)) and m["mape"] == 50
+def hourly_table_with_gaps(hours: np.ndarray) -> pd.DataFrame:
+    """A table whose target and feature are the hour number, at the hours given."""
+    return pd.DataFrame(
+        {
+            "time": pd.Timestamp("2024-03-01") + pd.to_timedelta(hours, unit="h"),
+            "y": hours.astype(float),
+            "f": hours.astype(float) * 2,
+        }
+    )
 
 
-def test_minmax_matches_sklearn():
-    from sklearn.preprocessing import MinMaxScaler
+@settings(max_examples=60, deadline=None)
+@given(
+    # About one hour in ten missing: short and long gaps, and windows between them.
+    kept=st.lists(st.integers(0, 9).map(bool), min_size=120, max_size=400),
+    look_back=st.integers(1, 30),
+    period=st.integers(1, 48),
+)
+def test_no_window_or_baseline_crosses_a_gap(kept, look_back, period):
+    """On a file with random hours missing, every window holds hours t-L .. t-1 exactly, its
+    label is hour t, and persistence and seasonal naive forecast from hours t-1 and t-period."""
+    kept[0] = True
+    hours = np.flatnonzero(kept)
+    assume(len(hours) > look_back and hours[-1] >= 10)
+    table = hourly_table_with_gaps(hours)
+    prepared = prepare(
+        table, "y", ["f"], look_back, {"train": 0.5, "validation": 0.25}, seasonal_period=period
+    )
+    scale = prepared.target_scaler
+    for part in ("train", "validation", "test"):
+        rows = prepared.label_rows[part]
+        label_hours = prepared.hours[rows]
+        labels = scale.inverse(prepared.y[part][:, None])[:, 0]
+        np.testing.assert_allclose(labels, label_hours)
+        window_hours = scale.inverse(prepared.x[part][:, :, -1:].reshape(-1, 1)).reshape(
+            len(rows), look_back
+        )
+        expected = label_hours[:, None] + np.arange(-look_back, 0)[None, :]
+        np.testing.assert_allclose(window_hours, expected, atol=1e-6)
+        if len(rows):
+            target = prepared.target
+            np.testing.assert_array_equal(
+                persistence(target, prepared.hours, rows), label_hours - 1
+            )
+            np.testing.assert_array_equal(
+                seasonal_naive(target, prepared.hours, rows, period), label_hours - period
+            )
+    # Exactly the windows that need a missing hour are dropped, and counted.
+    present = set(hours.tolist())
+    wanted = [
+        t
+        for t in hours
+        if t >= max(look_back, period)
+        and all(t - k in present for k in range(1, look_back + 1))
+        and t - period in present
+    ]
+    kept_hours = np.concatenate([prepared.hours[prepared.label_rows[p]] for p in prepared.x])
+    assert sorted(kept_hours.tolist()) == wanted
+    possible = int((hours >= max(look_back, period)).sum())
+    assert sum(prepared.dropped_for_gaps.values()) == possible - len(wanted)
 
-    data = np.random.default_rng(0).normal(size=(50, 3))
-    ours = MinMax().fit(data[:30])
-    theirs = MinMaxScaler().fit(data[:30])
-    np.testing.assert_allclose(ours.transform(data), theirs.transform(data))
-    np.testing.assert_allclose(ours.inverse(ours.transform(data)), data)
+
+def test_present_before_sees_each_gap():
+    hours = np.array([0, 1, 2, 4, 5, 6, 7])
+    assert present_before(hours, 2).tolist() == [False, False, True, False, False, True, True]
+    assert present_before(hours, 0).all()
+    assert not present_before(hours, 10).any()

@@ -16,8 +16,8 @@ TINY = REPO / "tests" / "configs" / "tiny.yaml"
 EXPECTED = [
     "results/data/mnist.npz",
     "results/data/mnist.provenance.json",
-    "results/data/energy.csv",
-    "results/data/energy.provenance.json",
+    "results/data/consumption.csv",
+    "results/data/consumption.provenance.json",
     "results/shapes/q5_layers.csv",
     "results/shapes/same_padding.csv",
     "results/shapes/q5_summary.json",

@@ -81,12 +81,36 @@ def load_schema(path: str | Path) -> dict:
     return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
+def setting(config: dict, schema: dict, *keys: str):
+    """A key's value in ``config``, or the schema's default where the config leaves it out."""
+    value, node = config, schema
+    for key in keys:
+        node = node["properties"][key]
+        value = value.get(key, node.get("default")) if isinstance(value, dict) else None
+    return value
+
+
+def check_split(config: dict, schema: dict) -> None:
+    """lstm.split: the training and validation shares must leave a test part."""
+    train = setting(config, schema, "lstm", "split", "train")
+    validation = setting(config, schema, "lstm", "split", "validation")
+    if train + validation >= 1:
+        raise ConfigError(
+            f"lstm.split: train {train} + validation {validation} = {train + validation:g} "
+            "leaves no test part (allowed: a sum below 1)"
+        )
+
+
 def check_config(config: dict, schema_path: str | Path) -> None:
-    """Raise ConfigError with one line for the first problem found; return None when valid."""
+    """Raise ConfigError with one line for the first problem found; return None when valid.
+
+    The schema checks each key; the checks after it relate keys to each other. Checks that
+    need the data's length (look-backs against the training part) run in the consumption rule.
+    """
     schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = list(validator.iter_errors(config))
-    if not errors:
-        return
-    error = jsonschema.exceptions.best_match(errors)
-    raise ConfigError(format_error(error).replace("\n", " "))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors)
+        raise ConfigError(format_error(error).replace("\n", " "))
+    check_split(config, schema)

@@ -195,14 +195,31 @@ FORECAST_LABELS = {
 }
 
 
-def forecast_week(times, actual, forecasts, unit, path, hours: int = 168):
-    """The first week of the test period: actual demand and every forecast."""
+def _broken_at_gaps(times, values):
+    """A NaN between two points more than an hour apart, so that a line does not bridge a gap."""
+    import numpy as np
+
+    times = np.asarray(times, dtype="datetime64[s]")
+    after_gap = np.flatnonzero(np.diff(times) > np.timedelta64(1, "h")) + 1
+    return (
+        np.insert(times, after_gap, times[after_gap] - np.timedelta64(1, "h")),
+        np.insert(np.asarray(values, dtype=float), after_gap, np.nan),
+    )
+
+
+def forecast_week(times, actual, forecasts, target, unit, path, hours: int = 168):
+    """The first test windows (a week when no hour is missing): the actual target and every
+    forecast; hours dropped for gaps show as breaks in the lines."""
     fig, ax = plt.subplots(figsize=(7, 2.8))
-    ax.plot(times[:hours], actual[:hours], color="black", lw=1.6, label="actual")
+    ax.plot(*_broken_at_gaps(times[:hours], actual[:hours]), color="black", lw=1.6, label="actual")
     for name in ("model", "persistence", "seasonal_naive", "linear_regression"):
-        ax.plot(times[:hours], forecasts[name][:hours], lw=0.9, label=FORECAST_LABELS[name])
-    ax.set_ylabel(f"demand ({unit})")
-    ax.set_xlabel("time (first week of the test period)")
+        ax.plot(
+            *_broken_at_gaps(times[:hours], forecasts[name][:hours]),
+            lw=0.9,
+            label=FORECAST_LABELS[name],
+        )
+    ax.set_ylabel(f"{target} ({unit})")
+    ax.set_xlabel(f"time (the first {min(hours, len(times))} test windows)")
     ax.legend(ncol=2)
     fig.autofmt_xdate()
     save(fig, path)
@@ -232,6 +249,15 @@ def lookback_plot(rows, unit, path):
         marker="s",
         ls="--",
         label="test RMSE (reported only)",
+    )
+    homework = [r for r in rows if r["homework"]]
+    ax.scatter(
+        [r["look_back"] for r in homework],
+        [r["val_rmse"] for r in homework],
+        marker="x",
+        color="black",
+        zorder=3,
+        label="the homework's look-back",
     )
     chosen = next(r for r in rows if r["chosen"])
     ax.scatter(

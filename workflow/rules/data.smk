@@ -1,4 +1,4 @@
-# Data: MNIST (for the tuner, the fixed CNN and Grad-CAM) and the hourly energy
+# Data: MNIST (for the tuner, the fixed CNN and Grad-CAM) and the hourly consumption
 # series (for the LSTM). Downloads are cached under resources/.
 
 
@@ -20,19 +20,31 @@ rule mnist:
         "../../scripts/prepare_mnist.py"
 
 
-rule energy:
+def consumption_csv(wildcards):
+    """A user's CSV (source: path) is an input, so editing it reruns the Q3 rules."""
+    settings = config["data"]["consumption"]
+    return [settings["path"]] if settings["source"] == "path" else []
+
+
+rule consumption:
+    input:
+        csv=consumption_csv,
     output:
-        table="results/data/energy.csv",
-        provenance="results/data/energy.provenance.json",
+        table="results/data/consumption.csv",
+        provenance="results/data/consumption.provenance.json",
     log:
-        "logs/data/energy.log",
+        "logs/data/consumption.log",
     benchmark:
-        "benchmarks/data/energy.tsv"
+        "benchmarks/data/consumption.tsv"
     conda:
         env("data")
     params:
-        settings=config["data"]["gas"],
+        settings=config["data"]["consumption"],
+        features=config["lstm"]["features"],
+        look_back=config["lstm"]["look_back"],
+        sweep_look_backs=config["lookback_sweep"]["look_backs"],
+        seasonal_period=config["lstm"]["seasonal_period"],
+        split=config["lstm"]["split"],
         cache_dir="resources",
-        min_rows=200,
     script:
-        "../../scripts/prepare_energy.py"
+        "../../scripts/consumption.py"

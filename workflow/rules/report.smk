@@ -7,7 +7,7 @@ REPORT_SECTIONS = ["tuning", "q3", "q4", "q5", "q6", "q7"]
 # Rules whose Snakemake benchmark files the appendix tabulates.
 BENCHMARKED = {
     "mnist": "benchmarks/data/mnist.tsv",
-    "energy": "benchmarks/data/energy.tsv",
+    "consumption": "benchmarks/data/consumption.tsv",
     "q5_shapes": "benchmarks/shapes/q5_shapes.tsv",
     "tune_cnn": "benchmarks/tuning/tune_cnn.tsv",
     "train_cnn": "benchmarks/cnn/train_cnn.tsv",
@@ -44,8 +44,8 @@ rule report:
     input:
         mnist=rules.mnist.output.data,
         mnist_provenance=rules.mnist.output.provenance,
-        energy=rules.energy.output.table,
-        energy_provenance=rules.energy.output.provenance,
+        consumption=rules.consumption.output.table,
+        consumption_provenance=rules.consumption.output.provenance,
         q5_table=rules.q5_shapes.output.table,
         q5_padding=rules.q5_shapes.output.padding,
         q5_summary=rules.q5_shapes.output.summary,

@@ -80,6 +80,13 @@ def write_frame(path: str | os.PathLike, frame) -> None:
         frame.to_csv(tmp, index=False, lineterminator="\n")
 
 
+def read_frame(path: str | os.PathLike, time_columns: Sequence[str] = ("time",)):
+    """A CSV written by ``write_frame`` as a pandas frame, its time columns parsed."""
+    import pandas as pd
+
+    return pd.read_csv(path, parse_dates=list(time_columns))
+
+
 def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
     with atomic_path(path, suffix=".npz") as tmp:
         np.savez_compressed(tmp, **arrays)

@@ -6,7 +6,9 @@ import logging
 
 import numpy as np
 
-from hw4.methods.windows import Prepared, baselines, metrics
+from hw4.methods.forecast_baselines import baselines
+from hw4.methods.forecast_metrics import metrics
+from hw4.methods.windows import Prepared
 
 log = logging.getLogger("hw4")
 
@@ -31,12 +33,17 @@ def build_lstm(
     return model
 
 
-def fit_lstm(prepared: Prepared, settings: dict, label: str, epochs: int | None = None):
+def fit_lstm(prepared: Prepared, settings: dict, label: str, epochs: int, seed: int):
+    """Build and fit the LSTM on ``prepared``'s training windows, early-stopped on validation.
+
+    The seed is set right before the weights are drawn, so a model's result does not depend
+    on the models trained before it in the same process. Returns (model, history rows).
+    """
     import keras
 
     from hw4.methods.training_log import EpochLog, history_rows
 
-    epochs = epochs or settings["epochs"]
+    keras.utils.set_random_seed(seed)
     model = build_lstm(
         prepared.x["train"].shape[1],
         prepared.x["train"].shape[2],
@@ -70,7 +77,7 @@ def evaluate(model, prepared: Prepared, period: int) -> dict:
     """Model and baselines on the validation and test windows, in the data's own units."""
     out = {}
     for part in ("validation", "test"):
-        actual = prepared.target[prepared.label_index[part]]
+        actual = prepared.target[prepared.label_rows[part]]
         forecasts = {"model": predict(model, prepared, part), **baselines(prepared, part, period)}
         out[part] = {name: metrics(actual, f) for name, f in forecasts.items()}
         out[part + "_forecasts"] = forecasts

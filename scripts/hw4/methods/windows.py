@@ -1,10 +1,11 @@
-"""Q3: windows of the last L hours, a chronological split, scaling fit on the past only,
-and the naive forecasts any model must beat. No deep-learning framework here.
+"""Q3: windows of the last L hours, labelled with the hour right after them.
 
-Window i holds the features of steps i .. i+L-1 and is labelled with the target at
-step i+L (the hour right after the window). A window belongs to the split that
-holds its label; its inputs may reach back into the split before (the past is
-known when the forecast is made), but never forward.
+Window of hour t holds the features of hours t-L .. t-1 and is labelled with the target at
+hour t. Windows are decided on hours, not rows: a file with hours missing keeps only the
+windows whose hours are all present (and whose baseline forecasts' hours are present), so no
+window and no baseline forecast spans a gap. A window belongs to the split part that holds its
+label; its inputs may reach back into the part before (the past is known when the forecast is
+made), but never forward. No deep-learning framework here.
 """
 
 from __future__ import annotations
@@ -13,13 +14,49 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hw4.methods.chronological_split import MinMax, Split, chronological_split
+
 
 class WindowError(ValueError):
     pass
 
 
-def make_windows(values: np.ndarray, target: np.ndarray, look_back: int):
-    """(X, y, label_index): X[i] = values[i:i+L], y[i] = target[i+L]."""
+def hour_offsets(times) -> np.ndarray:
+    """Whole hours since the first timestamp, as int64 (times: sorted hourly datetimes)."""
+    times = np.asarray(times, dtype="datetime64[s]")
+    return ((times - times[0]) // np.timedelta64(1, "h")).astype(np.int64)
+
+
+def present_before(hours: np.ndarray, span: int) -> np.ndarray:
+    """Per row: are the ``span`` hours right before it (t-span .. t-1) all in ``hours``?
+
+    ``hours`` are strictly increasing whole hours, so the row ``span`` rows back is hour
+    t-span exactly when none of those hours is missing.
+    """
+    complete = np.zeros(len(hours), dtype=bool)
+    if span == 0:
+        complete[:] = True
+    elif span < len(hours):
+        complete[span:] = hours[span:] - hours[:-span] == span
+    return complete
+
+
+def window_rows(hours: np.ndarray, history: int, seasonal_period: int) -> np.ndarray:
+    """Rows that can be labels: their last ``history`` hours and hour t - seasonal_period present."""
+    usable = present_before(hours, history)
+    usable &= np.isin(hours - seasonal_period, hours)
+    return np.flatnonzero(usable)
+
+
+def make_windows(
+    values: np.ndarray, target: np.ndarray, look_back: int, label_rows: np.ndarray | None = None
+):
+    """(X, y, label_rows): X[i] = values[r-L : r], y[i] = target[r] for each label row r.
+
+    ``label_rows`` default to every row from L on (a series with no hour missing).
+    Raises WindowError for a table without columns, lengths that differ, a look-back that is
+    not a whole number >= 1 or not smaller than the series.
+    """
     values = np.asarray(values)
     target = np.asarray(target)
     if values.ndim != 2 or values.shape[1] == 0:
@@ -34,9 +71,11 @@ def make_windows(values: np.ndarray, target: np.ndarray, look_back: int):
         raise WindowError(
             f"look_back {look_back} is not smaller than the series ({len(values)} steps): no window fits"
         )
-    n = len(values) - look_back
-    index = np.arange(look_back)[None, :] + np.arange(n)[:, None]
-    return values[index], target[look_back:], np.arange(look_back, len(values))
+    if label_rows is None:
+        label_rows = np.arange(look_back, len(values))
+    label_rows = np.asarray(label_rows, dtype=np.int64)
+    index = label_rows[:, None] + np.arange(-look_back, 0)[None, :]
+    return values[index], target[label_rows], label_rows
 
 
 def original_windows(inputs: np.ndarray, labels: np.ndarray, look_back: int):
@@ -49,88 +88,18 @@ def original_windows(inputs: np.ndarray, labels: np.ndarray, look_back: int):
 
 
 @dataclass
-class Split:
-    train_end: int  # first row of validation
-    val_end: int  # first row of test
-    rows: int
-
-    def of(self, label_index: np.ndarray) -> dict[str, np.ndarray]:
-        return {
-            "train": label_index < self.train_end,
-            "validation": (label_index >= self.train_end) & (label_index < self.val_end),
-            "test": label_index >= self.val_end,
-        }
-
-
-def chronological_split(rows: int, train: float, validation: float) -> Split:
-    if not (0 < train < 1 and 0 < validation < 1 and train + validation < 1):
-        raise WindowError(
-            f"lstm.split: train {train} + validation {validation} must leave a test part"
-        )
-    return Split(int(rows * train), int(rows * (train + validation)), rows)
-
-
-class MinMax:
-    """Min-max scaling to [0, 1], fit on the training rows only (as sklearn's MinMaxScaler)."""
-
-    def __init__(self) -> None:
-        self.low = self.span = None
-
-    def fit(self, data: np.ndarray) -> MinMax:
-        data = np.asarray(data, dtype=float)
-        self.low = data.min(axis=0)
-        span = data.max(axis=0) - self.low
-        self.span = np.where(span > 0, span, 1.0)  # a constant column maps to 0, not NaN
-        return self
-
-    def transform(self, data):
-        return (np.asarray(data, dtype=float) - self.low) / self.span
-
-    def inverse(self, data):
-        return np.asarray(data, dtype=float) * self.span + self.low
-
-
-def metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """MAE, RMSE and MAPE (%) in the data's own units."""
-    actual, predicted = np.asarray(actual, float), np.asarray(predicted, float)
-    error = predicted - actual
-    nonzero = actual != 0
-    return {
-        "mae": float(np.mean(np.abs(error))),
-        "rmse": float(np.sqrt(np.mean(error**2))),
-        "mape": float(100 * np.mean(np.abs(error[nonzero] / actual[nonzero]))),
-    }
-
-
-def persistence(target: np.ndarray, label_index: np.ndarray) -> np.ndarray:
-    """The last known value: the hour before."""
-    return target[label_index - 1]
-
-
-def seasonal_naive(target: np.ndarray, label_index: np.ndarray, period: int = 24) -> np.ndarray:
-    """The same hour one season (a day) before."""
-    if np.any(label_index - period < 0):
-        raise WindowError(f"seasonal naive needs {period} steps of history before every label")
-    return target[label_index - period]
-
-
-def linear_regression(x_train, y_train, x_eval):
-    """Least squares on the flattened window (with an intercept)."""
-    from sklearn.linear_model import LinearRegression
-
-    model = LinearRegression().fit(x_train.reshape(len(x_train), -1), y_train)
-    return model.predict(x_eval.reshape(len(x_eval), -1))
-
-
-@dataclass
 class Prepared:
-    x: dict[str, np.ndarray]
+    """Scaled windows per split part, with what the baselines and the report need."""
+
+    x: dict[str, np.ndarray]  # [windows, look_back, features], scaled
     y: dict[str, np.ndarray]  # scaled targets
-    label_index: dict[str, np.ndarray]
+    label_rows: dict[str, np.ndarray]  # table rows of the labels
+    hours: np.ndarray  # hour offset of every table row
     target: np.ndarray  # unscaled target series
     target_scaler: MinMax
     feature_names: list[str]
     split: Split
+    dropped_for_gaps: dict[str, int]  # windows lost because an hour they need is missing
 
 
 def prepare(
@@ -140,45 +109,57 @@ def prepare(
     look_back: int,
     split_settings: dict,
     include_target_history: bool = True,
-    min_history: int = 0,
+    history: int = 0,
+    seasonal_period: int = 1,
 ) -> Prepared:
-    """Scale on the training rows, window the whole series, and sort windows into splits."""
+    """Scale on the training hours, window the series on its hours, sort windows into parts.
+
+    A label at hour t is kept when hours t-max(history, look_back) .. t-1 and t-seasonal_period
+    are all present: ``history`` longer than the look-back keeps the same labels for every
+    look-back compared. ``table`` has a ``time`` column of whole hours.
+    """
     missing = [f for f in [target_column, *features] if f not in table.columns]
     if missing:
         raise WindowError(
-            f"lstm.features: column(s) {missing} not in the energy table ({list(table.columns)})"
+            f"lstm.features: column(s) {missing} not in the consumption table ({list(table.columns)})"
         )
     columns = list(features) + ([target_column] if include_target_history else [])
     if not columns:
         raise WindowError("lstm.features is empty and include_target_history is false: no inputs")
+    hours = hour_offsets(table["time"].to_numpy())
     values = table[columns].to_numpy(float)
     target = table[target_column].to_numpy(float)
-    split = chronological_split(len(table), split_settings["train"], split_settings["validation"])
-    feature_scaler = MinMax().fit(values[: split.train_end])
-    target_scaler = MinMax().fit(target[: split.train_end, None])
+    split = chronological_split(
+        int(hours[-1]) + 1, split_settings["train"], split_settings["validation"]
+    )
+    training = hours < split.train_end
+    feature_scaler = MinMax().fit(values[training])
+    target_scaler = MinMax().fit(target[training, None])
     scaled_values = feature_scaler.transform(values)
     scaled_target = target_scaler.transform(target[:, None])[:, 0]
-    x, y, label_index = make_windows(scaled_values, scaled_target, look_back)
-    keep = label_index >= max(min_history, look_back)
-    x, y, label_index = x[keep], y[keep], label_index[keep]
-    parts = split.of(label_index)
+    needed = max(history, look_back)
+    rows = window_rows(hours, needed, seasonal_period)
+    x, y, label_rows = make_windows(scaled_values, scaled_target, look_back, rows)
+    parts = split.of(hours[label_rows])
+    # Windows a series with no hour missing would have had: every present hour late enough.
+    late_enough = hours >= max(needed, seasonal_period)
+    possible = split.of(hours[late_enough])
     return Prepared(
         x={k: x[m] for k, m in parts.items()},
         y={k: y[m] for k, m in parts.items()},
-        label_index={k: label_index[m] for k, m in parts.items()},
+        label_rows={k: label_rows[m] for k, m in parts.items()},
+        hours=hours,
         target=target,
         target_scaler=target_scaler,
         feature_names=columns,
         split=split,
+        dropped_for_gaps={k: int(possible[k].sum() - parts[k].sum()) for k in parts},
     )
 
 
-def baselines(prepared: Prepared, part: str, period: int) -> dict[str, np.ndarray]:
-    """Forecasts of the naive baselines for the windows of one split, in the data's units."""
-    index = prepared.label_index[part]
-    linear_scaled = linear_regression(prepared.x["train"], prepared.y["train"], prepared.x[part])
-    return {
-        "persistence": persistence(prepared.target, index),
-        "seasonal_naive": seasonal_naive(prepared.target, index, period),
-        "linear_regression": prepared.target_scaler.inverse(linear_scaled[:, None])[:, 0],
-    }
+def windows_per_part(
+    hours: np.ndarray, look_back: int, history: int, seasonal_period: int, split: Split
+) -> dict[str, int]:
+    """How many windows each part would get, without building them (for checks before training)."""
+    rows = window_rows(hours, max(history, look_back), seasonal_period)
+    return {part: int(mask.sum()) for part, mask in split.of(hours[rows]).items()}

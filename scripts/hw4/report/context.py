@@ -90,13 +90,13 @@ def report_date(configured: str, provenances: list[dict]) -> str:
 
 def data_section(inputs: dict) -> dict:
     mnist = read_json(inputs["mnist_provenance"])
-    energy = read_json(inputs["energy_provenance"])
+    consumption = read_json(inputs["consumption_provenance"])
     return {
         "mnist": mnist,
-        "energy": energy,
+        "consumption": consumption,
         "files": {
             "results/data/mnist.npz": sha256_of(inputs["mnist"]),
-            "results/data/energy.csv": sha256_of(inputs["energy"]),
+            "results/data/consumption.csv": sha256_of(inputs["consumption"]),
         },
     }
 
@@ -130,12 +130,20 @@ def q7_section(inputs: dict) -> dict:
 def q3_section(inputs: dict) -> dict:
     metrics = read_json(inputs["lstm_metrics"])
     sweep = read_json(inputs["lookback_summary"])
+    if metrics["look_back"] != sweep["chosen_look_back"]:
+        raise MissingArtifact(
+            f"{inputs['lstm_metrics']}: the model's look-back {metrics['look_back']} is not the "
+            f"one the sweep chose ({sweep['chosen_look_back']}); rerun train_lstm"
+        )
     return {
-        "m": metrics,
+        "metrics": metrics,
         "sweep": sweep,
-        "chosen": next(r for r in sweep["rows"] if r["chosen"]),
-        "best_test_look_back": min(sweep["rows"], key=lambda r: r["test_rmse"])["look_back"],
-        "best_baseline": min(metrics["baselines"].items(), key=lambda kv: kv[1]["rmse"]),
+        "chosen": next(row for row in sweep["rows"] if row["chosen"]),
+        "homework": next(row for row in sweep["rows"] if row["homework"]),
+        "best_test_look_back": min(sweep["rows"], key=lambda row: row["test_rmse"])["look_back"],
+        "best_baseline": min(metrics["baselines"].items(), key=lambda item: item[1]["rmse"]),
+        "windows_dropped": sum(metrics["windows_dropped_for_gaps"].values()),
+        "mape_left_out": metrics["model"]["mape_left_out"],
         "provenance": metrics["provenance"],
         "sweep_provenance": sweep["provenance"],
     }
@@ -227,7 +235,7 @@ def build_context(
         for name in ["data", *sections]
         if name in SECTION_LOADERS
     }
-    provenances = [context["data"]["mnist"], context["data"]["energy"]]
+    provenances = [context["data"]["mnist"], context["data"]["consumption"]]
     for name in sections:
         for key, value in context.get(name, {}).items():
             if key.endswith("provenance") and isinstance(value, dict):
