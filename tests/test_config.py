@@ -35,6 +35,14 @@ BAD = [
         "data.mnist.sha256: 'abc' is not allowed (allowed: text matching",
     ),
     ({"report": {"date": "28/11/2026"}}, "report.date: '28/11/2026' is not allowed"),
+    (
+        {"lstm": {"split": {"train": 0.9}}},
+        "lstm.split: train 0.9 + validation 0.15 = 1.05 leaves no test part",
+    ),
+    (
+        {"data": {"consumption": {"missing_hours": "fill"}}},
+        "data.consumption.missing_hours: 'fill' is not allowed (allowed: refuse, drop_windows)",
+    ),
 ]
 
 

@@ -20,15 +20,13 @@ rule mnist:
         "../../scripts/prepare_mnist.py"
 
 
-def consumption_csv(wildcards):
-    """A user's CSV (source: path) is an input, so editing it reruns the Q3 rules."""
-    settings = config["data"]["consumption"]
-    return [settings["path"]] if settings["source"] == "path" else []
+# A user's CSV (source: path) is an input, so editing it reruns the Q3 rules.
+CONSUMPTION = config["data"]["consumption"]
 
 
 rule consumption:
     input:
-        csv=consumption_csv,
+        csv=[CONSUMPTION["path"]] if CONSUMPTION["source"] == "path" else [],
     output:
         table="results/data/consumption.csv",
         provenance="results/data/consumption.provenance.json",
@@ -39,7 +37,7 @@ rule consumption:
     conda:
         env("data")
     params:
-        settings=config["data"]["consumption"],
+        settings=CONSUMPTION,
         features=config["lstm"]["features"],
         look_back=config["lstm"]["look_back"],
         sweep_look_backs=config["lookback_sweep"]["look_backs"],
