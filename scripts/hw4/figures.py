@@ -190,7 +190,7 @@ def deletion_plot(fractions, curves, auc, path):
 FORECAST_LABELS = {
     "model": "LSTM",
     "persistence": "persistence (last hour)",
-    "seasonal_naive": "seasonal naive (same hour yesterday)",
+    "seasonal_naive": "seasonal naive (one seasonal period before)",
     "linear_regression": "linear regression",
 }
 

