@@ -98,6 +98,9 @@ def test_artifact_contents(run):
     assert set(lstm["baselines"]) == {"persistence", "seasonal_naive", "linear_regression"}
     assert all(k in lstm["model"] for k in ("mae", "rmse", "mape"))
     assert lstm["original_bug"]["distinct_labels"] == 1
+    sweep = json.loads((run / "results/lstm/lookback.json").read_text())
+    assert lstm["look_back"] == sweep["chosen_look_back"]  # the model trains at the choice
+    assert lstm["homework_look_back"] in [row["look_back"] for row in sweep["rows"]]
     checks = json.loads((run / "results/batchnorm/checks.json").read_text())
     assert checks["largest_difference"] < 1e-6
     assert checks["parameter_counts"]["with_bias"]["trainable"] == 260

@@ -1,0 +1,110 @@
+"""The Q3 and data sections of the report, rendered from real (tiny) Q3 artifacts: the words
+follow the configured target, unit and features, and gaps and zero readings are said, counted."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import REPO
+from test_consumption import CASES, case_settings
+from test_lstm_steps import DEVICE, SETTINGS
+
+from hw4.report.context import q3_section
+from hw4.report.render import make_environment
+from hw4.steps import consumption, lookback_sweep, train_lstm
+
+pytest.importorskip("keras")
+
+MNIST = {
+    "source": "download",
+    "counts": {
+        split: {"total": 10, "per_class": {str(c): 1 for c in range(10)}}
+        for split in ("train", "test")
+    },
+    "files": {},
+}
+
+
+def render(tmp_path, csv, chosen=None, **over):
+    """Run the three Q3 steps on ``csv`` and render the Q3 and data sections in both languages."""
+    data = consumption.run(
+        case_settings(str(csv), unit="m3", **over),
+        SETTINGS["features"],
+        SETTINGS["look_back"],
+        [6, 12],
+        SETTINGS["seasonal_period"],
+        SETTINGS["split"],
+        cache_dir="unused",
+    )
+    sweep = lookback_sweep.run(
+        data["table"], SETTINGS, {"look_backs": [6], "epochs": 1}, "consumption", "m3", 0, DEVICE
+    )
+    summary = sweep["summary"]
+    if chosen:  # as if the sweep had chosen another look-back (its rows marked to agree)
+        summary = {
+            **summary,
+            "chosen_look_back": chosen,
+            "rows": [{**row, "chosen": row["look_back"] == chosen} for row in summary["rows"]],
+        }
+    metrics = train_lstm.run(data["table"], summary, SETTINGS, "consumption", "m3", 0, DEVICE)
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics["metrics"]))
+    (tmp_path / "lookback.json").write_text(json.dumps(summary))
+    q3 = q3_section(
+        {"lstm_metrics": tmp_path / "metrics.json", "lookback_summary": tmp_path / "lookback.json"}
+    )
+    env = make_environment(REPO / "report" / "templates")
+    figures = {
+        key: "figure.png" for key in ("lstm_curves", "lstm_week", "lstm_by_hour", "lstm_lookback")
+    }
+    macros = env.get_template("macros.j2").make_module({"figures": figures})
+    context = {"q3": q3, "data": {"consumption": data["provenance"], "mnist": MNIST, "files": {}}}
+    pages = {}
+    for section in ("q3", "data"):
+        for language in ("en", "fa"):
+            html = env.get_template(f"sections/{section}.{language}.html.j2").render(
+                m=macros, figures=figures, **context
+            )
+            assert "nan" not in re.sub(r"<[^>]+>", " ", html).lower().split()
+            pages[f"{section}.{language}"] = html
+    return pages, metrics["metrics"]
+
+
+def test_words_follow_the_configured_target_unit_and_features(tmp_path):
+    pages, _ = render(tmp_path, CASES / "gas_dayfirst.csv", time_format="%d/%m/%Y %H:%M")
+    q3 = pages["q3.en"]
+    assert "The target is <code>consumption</code>, in m3" in q3
+    assert "<code>temp</code>, <code>hour_sin</code>, <code>hour_cos</code>" in q3
+    assert "demand" not in q3 and "temperature" not in q3 and "work-day" not in q3
+    assert "No hour is missing" in pages["data.en"]
+    assert "%d/%m/%Y %H:%M" in pages["data.en"]
+
+
+def test_zero_readings_are_said_and_counted(tmp_path):
+    pages, metrics = render(tmp_path, CASES / "gas_zero_readings.csv")
+    assert "leaves out the 48 test hours that read zero" in pages["q3.en"]
+    assert "۴۸ ساعت آزمون را که صفر خوانده‌اند" in pages["q3.fa"]
+
+
+def test_all_zero_test_part_gives_no_mape_and_says_why(tmp_path):
+    lines = (CASES / "gas_zero_readings.csv").read_text().splitlines()
+    for row in range(1 + 408, len(lines)):
+        time, _, temp = lines[row].split(",")
+        lines[row] = f"{time},0,{temp}"
+    (tmp_path / "zeros.csv").write_text("\n".join(lines) + "\n")
+    pages, metrics = render(tmp_path, tmp_path / "zeros.csv")
+    assert metrics["model"]["mape"] is None
+    assert "MAPE is not given: every test hour reads zero" in pages["q3.en"]
+    assert "—" in pages["q3.fa"]
+
+
+def test_gaps_and_dropped_windows_are_said_and_counted(tmp_path):
+    pages, _ = render(
+        tmp_path, CASES / "gas_missing_hours.csv", chosen=6, missing_hours="drop_windows"
+    )
+    assert "18 windows (training 11, validation 6, test 1)" in pages["q3.en"]
+    assert "6 hours between the first and the last are missing, in 2 gaps" in pages["data.en"]
+    assert "2024-03-24 03:00:00 to 2024-03-24 09:00:00 (5 hours missing)" in pages["data.en"]
+    assert "The chosen look-back is 6 hours" in pages["q3.en"]
+    assert "against" in pages["q3.en"] and "for the homework's 12 hours" in pages["q3.en"]
