@@ -40,6 +40,10 @@ BAD = [
         "lstm.split: train 0.9 + validation 0.15 = 1.05 leaves no test part",
     ),
     (
+        {"data": {"consumption": {"separator": ""}}},
+        "data.consumption.separator: '' is not allowed (it must not be empty)",
+    ),
+    (
         {"data": {"consumption": {"missing_hours": "fill"}}},
         "data.consumption.missing_hours: 'fill' is not allowed (allowed: refuse, drop_windows)",
     ),

@@ -42,7 +42,9 @@ def _allowed(error: jsonschema.ValidationError) -> str:
         known = ", ".join(sorted(schema.get("properties", {})))
         return f"known keys here: {known}"
     if kind == "minLength" and error.validator_value == 1:
-        return "it must not be empty for this source"
+        # path and url are required only by the source that reads them
+        named_by_source = list(error.absolute_path)[-1:] in (["path"], ["url"])
+        return "it must not be empty for this source" if named_by_source else "it must not be empty"
     if kind == "pattern":
         return f"allowed: text matching {error.validator_value}"
     if kind == "oneOf":
