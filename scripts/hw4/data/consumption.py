@@ -28,7 +28,6 @@ from hw4.io.files import atomic_path, sha256_of
 
 log = logging.getLogger("hw4")
 
-CALENDAR_FEATURES = ("hour_sin", "hour_cos", "dow_sin", "dow_cos")
 EMBEDDED_START = "2014-01-01 00:00"
 ISO_8601 = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
