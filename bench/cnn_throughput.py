@@ -36,7 +36,7 @@ def main() -> int:
     device = configure_framework(0)
     from hw4.methods.mnist_cnn import build_q7_model, one_hot, scale_images, train_q7
 
-    data, _ = load_path(args.path)
+    data, _, _ = load_path(args.path)
     settings = {"epochs": args.epochs, "batch_size": 64, "validation_fraction": 0.1}
     _, _, metrics, _ = train_q7(data, settings, seed=0)
     workflow_ips = metrics["images_per_second"]
