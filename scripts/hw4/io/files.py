@@ -85,6 +85,12 @@ def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
         np.savez_compressed(tmp, **arrays)
 
 
+def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` artifact, by name, read into memory (the file is closed)."""
+    with np.load(path) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
 def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
