@@ -7,9 +7,9 @@ import pytest
 
 from hw4.methods.mnist_cnn import (
     confusion_matrix,
+    hold_out_last,
     one_hot,
     scale_images,
-    hold_out_last,
     shuffle_training,
 )
 
