@@ -103,3 +103,10 @@ def save_model(model, path: str | os.PathLike) -> None:
     """Keras model file, written under a temporary name and renamed into place."""
     with atomic_path(path, suffix=".keras") as tmp:
         model.save(tmp)
+
+
+def load_model(path: str | os.PathLike):
+    """A Keras model saved by ``save_model`` (imports Keras: call after the framework is set up)."""
+    import keras
+
+    return keras.models.load_model(path)
