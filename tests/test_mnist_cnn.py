@@ -53,9 +53,12 @@ def test_validation_split_and_confusion():
 
 def test_q7_architecture():
     pytest.importorskip("keras")
-    from hw4.methods.mnist_cnn import build_q7_model
+    from hw4.methods.mnist_cnn import Q7_OUTPUT_SHAPES, build_q7_model
 
     model = build_q7_model()
+    assert {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers[1:]} == (
+        Q7_OUTPUT_SHAPES
+    )
     shapes = [tuple(layer.output.shape[1:]) for layer in model.layers[1:]]
     assert shapes == [
         (28, 28, 32),
