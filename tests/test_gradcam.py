@@ -288,6 +288,7 @@ def test_gradcam_step_on_a_trained_model(trained):
     metrics = result["metrics"]
     json.dumps(metrics, allow_nan=False)  # never NaN in the artifact
     assert metrics["layer"] == "conv_3" and metrics["model_unchanged"]
+    assert not metrics["layer_configured"]
     assert [f["index"] for f in metrics["first_images"]] == order[:10].tolist()
     assert metrics["randomisation"]["verdict"] in {"passes", "fails", "undefined"}
     deletion = metrics["deletion"]

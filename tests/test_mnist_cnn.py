@@ -92,6 +92,7 @@ def test_train_cnn_step_on_real_digits():
     assert metrics["test_images"] == 100
     assert np.asarray(metrics["confusion_matrix"]).sum() == 100
     assert 0 <= metrics["test_accuracy"] <= 1 and metrics["params"] == 147_402
+    assert metrics["shuffle_seed"] == 0 and not metrics["handin_order"]  # 300 images, not 60,000
     assert metrics["device"] == "CPU: test" and "created" in metrics["provenance"]
     assert [row["epoch"] for row in result["history"]] == [1, 2]
     assert set(result["history_columns"]) >= {"epoch", "seconds", "accuracy", "val_accuracy"}

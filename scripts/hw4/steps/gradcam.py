@@ -115,6 +115,7 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
     curves = {name: p.mean(axis=1).tolist() for name, p in probabilities.items()}
     metrics = {
         "layer": layer_name,
+        "layer_configured": layer is not None,
         "map_shape": list(maps_test.shape[1:]),
         "model_unchanged": unchanged,
         "first_images": [
