@@ -111,7 +111,9 @@ def render(tmp_path, cnn, gradcam) -> dict[str, str]:
     pages = {}
     for language in ("en", "fa"):
         template = env.from_string(
-            '{% import "macros.j2" as m with context %}{% include "sections/q7.' + language + '.html.j2" %}'
+            '{% import "macros.j2" as m with context %}{% include "sections/q7.'
+            + language
+            + '.html.j2" %}'
         )
         html = template.render(**context)
         assert "None" not in html and "nan" not in html.lower().replace("nano", "")
