@@ -81,7 +81,6 @@ def artifacts():
         "deletion": {
             "images": 100,
             "fractions": [0.0, 0.25, 0.5],
-            "curves": {},
             "auc": {"most": 0.4, "least": 0.9, "random": 0.95, "random_ink": 0.6, "intensity": 0.5},
             "comparisons": {
                 name: comparison("lower") for name in ("random", "random_ink", "intensity")
@@ -167,6 +166,7 @@ def test_randomisation_wording_flips_and_undefined_is_said(tmp_path, default):
     undefined["class_peaks"][0].update(peak_cell=None, region=None, top_half_share=None)
     pages = render(tmp_path, cnn, undefined)
     assert "the correlation is undefined" in pages["en"] and "تعریف‌نشده" in pages["fa"]
+    assert "100 such pairs over all steps are left out" in pages["en"]
     assert "no non-zero map" in pages["en"]
 
 

@@ -17,15 +17,11 @@ is mutated. The gradient is the one backend-specific step, in
 
 from __future__ import annotations
 
-import logging
-
 import keras
 import numpy as np
 from keras import ops
 
 from hw4.methods.gradients import gradient_of
-
-log = logging.getLogger("hw4")
 
 
 class GradCamError(ValueError):

@@ -112,7 +112,6 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
     if not unchanged:
         raise RuntimeError("Grad-CAM changed the trained model's weights")
 
-    curves = {name: p.mean(axis=1).tolist() for name, p in probabilities.items()}
     metrics = {
         "layer": layer_name,
         "layer_configured": layer is not None,
@@ -141,7 +140,6 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
         "deletion": {
             "images": int(len(sample)),
             "fractions": fractions.tolist(),
-            "curves": curves,
             "auc": auc,
             "comparisons": comparisons,
             "verdict": deletion_verdict(comparisons),
@@ -150,23 +148,24 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
     }
     arrays = {
         "first_indices": first,
-        "first_true": data["y_train"][first],
-        "first_predicted": predicted_first,
         "first_maps": maps_first,
         "first_maps_upsampled": upsample(maps_first, size),
         "class_mean_maps": class_means,
-        "class_counts": np.array(counts),
     }
     figures = {
         "grid": {
             "images": data["x_train"][first],
             "small_maps": maps_first,
             "large_maps": arrays["first_maps_upsampled"],
-            "true": arrays["first_true"],
+            "true": data["y_train"][first],
             "predicted": predicted_first,
         },
         "class_maps": {"mean_maps": class_means, "counts": counts},
         "sanity": rows,
-        "deletion": {"fractions": fractions.tolist(), "curves": curves, "auc": auc},
+        "deletion": {
+            "fractions": fractions.tolist(),
+            "curves": {name: p.mean(axis=1).tolist() for name, p in probabilities.items()},
+            "auc": auc,
+        },
     }
     return {"arrays": arrays, "metrics": metrics, "figures": figures}

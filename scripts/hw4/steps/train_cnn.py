@@ -27,8 +27,8 @@ def run(data: dict, settings: dict, seed: int, device: dict) -> dict:
     ``data``: the mnist rule's arrays (uint8 images (n, 28, 28), labels 0..9); ``settings``: the
     ``cnn`` config section; ``device``: what ``configure_framework`` returned. Returns the fitted
     ``model``, ``history`` rows (one per epoch) and their ``history_columns``, ``metrics`` (the
-    JSON artifact, with provenance), the shuffle ``order`` and the first ``digits`` to show
-    (``images``, ``labels``).
+    JSON artifact, with provenance), the shuffle ``order``, the test ``confusion_matrix``
+    (10, 10) and the first ``digits`` to show (``images``, ``labels``).
     """
     x_train, y_train, order = shuffle_training(data["x_train"], data["y_train"], seed)
     (x_fit, y_fit), (x_val, y_val) = hold_out_last(
@@ -79,7 +79,6 @@ def run(data: dict, settings: dict, seed: int, device: dict) -> dict:
             }
             for layer in model.layers
         ],
-        "confusion_matrix": confusion_matrix(data["y_test"], predicted).tolist(),
         "device": device["device"],
         "provenance": provenance(versions=framework_versions(), **device),
     }
@@ -92,5 +91,6 @@ def run(data: dict, settings: dict, seed: int, device: dict) -> dict:
         "history_columns": list(rows[0]),
         "metrics": metrics,
         "order": order,
+        "confusion_matrix": confusion_matrix(data["y_test"], predicted),
         "digits": {"images": data["x_train"][shown], "labels": data["y_train"][shown]},
     }
