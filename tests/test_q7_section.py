@@ -178,3 +178,7 @@ def test_shuffle_and_overfitting_wording_flip(tmp_path, default):
     pages = render(tmp_path, cnn, gradcam)
     assert "RandomState(3)" in pages["en"] and "are not the hand-in's" in pages["en"]
     assert "shows overfitting" in pages["en"] and "بیش‌برازش است" in pages["fa"]
+    cnn.update(test_accuracy=0.999, train_accuracy=0.9)
+    pages = render(tmp_path, cnn, gradcam)
+    assert "9.9 percentage points above the last epoch" in pages["en"]
+    assert "−" not in pages["en"].split("percentage points")[0][-20:]

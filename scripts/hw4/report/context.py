@@ -162,8 +162,9 @@ def q7_section(inputs: dict) -> dict:
         "provenance": cnn["provenance"],
         "gradcam_provenance": gradcam["provenance"],
         "best_val_epoch": max(history, key=lambda row: row["val_accuracy"])["epoch"],
-        "gap_points": 100 * gap,
+        "gap_points": 100 * abs(gap),
         "overfitting": gap > OVERFITTING_GAP,
+        "test_above_train": gap < 0,
         "first_images": [with_region_names(image) for image in gradcam["first_images"]],
         "class_peaks": [with_region_names(peak) for peak in gradcam["class_peaks"]],
         # Deletion baselines that lower the class probability faster than the map's order, and
