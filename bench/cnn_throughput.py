@@ -3,7 +3,7 @@
     .venv/bin/python bench/cnn_throughput.py --path /usr/share/datasets/fashion-mnist --epochs 2
 
 Both runs train the same architecture from the same seed on the same 60,000 images:
-'workflow' goes through hw4.cnn.train_q7 (what the train_cnn rule runs: shuffle,
+'workflow' goes through hw4.steps.train_cnn.run (what the train_cnn rule runs: shuffle,
 scale, one-hot, validation hold-out, per-epoch logging), 'baseline' is a bare
 model.fit(numpy arrays, batch_size=64). Prints both and their ratio.
 """
@@ -34,11 +34,17 @@ def main() -> int:
 
     setup_logging(None)
     device = configure_framework(0)
-    from hw4.methods.mnist_cnn import build_q7_model, one_hot, scale_images, train_q7
+    from hw4.methods.mnist_cnn import build_q7_model, one_hot, scale_images
+    from hw4.steps.train_cnn import run
 
-    data, _ = load_path(args.path)
-    settings = {"epochs": args.epochs, "batch_size": 64, "validation_fraction": 0.1}
-    _, _, metrics, _ = train_q7(data, settings, seed=0)
+    data, _, _ = load_path(args.path)
+    settings = {
+        "epochs": args.epochs,
+        "batch_size": 64,
+        "validation_fraction": 0.1,
+        "show_digits": 10,
+    }
+    metrics = run(data, settings, 0, device)["metrics"]
     workflow_ips = metrics["images_per_second"]
 
     x = scale_images(data["x_train"][: metrics["train_images"]])
@@ -47,7 +53,7 @@ def main() -> int:
     times = []
     for _ in range(
         args.epochs + 1
-    ):  # the first epoch includes tracing; it is dropped as in train_q7
+    ):  # the first epoch includes tracing; it is dropped as in the step
         start = time.perf_counter()
         model.fit(x, y, batch_size=64, epochs=1, verbose=0)
         times.append(time.perf_counter() - start)

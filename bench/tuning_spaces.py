@@ -53,7 +53,7 @@ def main() -> int:
     from hw4.data.mnist import load_path
     from hw4.methods.keras_search import final_training, run_search, trial_counts, write_trials
 
-    data, checksums = load_path(args.data)
+    data, checksums, _ = load_path(args.data)
     out_dir = Path(args.out)
     results = {}
     for space in args.spaces:

@@ -73,3 +73,32 @@ def test_snakemake_stops_before_any_job(tmp_path, config, message):
     assert lines == [f"config error: {message}"] or (len(lines) == 1 and message in lines[0])
     assert "rule " not in result.stdout  # no job was planned or run
     assert not (tmp_path / "results").exists()
+
+
+GRADCAM_LAYERS = [
+    (
+        "dense_1",
+        "gradcam.layer: 'dense_1' has output shape (128,), without spatial axes for a Grad-CAM"
+        " map (allowed: conv_1, pool_1, conv_2, pool_2, conv_3, pool_3)",
+    ),
+    ("flatten", "gradcam.layer: 'flatten' has output shape (576,), without spatial axes"),
+    ("conv_9", "gradcam.layer: 'conv_9' is not a layer of the Q7 network (allowed: conv_1,"),
+]
+
+
+@pytest.mark.parametrize("layer, message", GRADCAM_LAYERS)
+def test_gradcam_layer_without_spatial_axes_is_refused(layer, message):
+    with pytest.raises(ConfigError) as info:
+        check_config({"gradcam": {"layer": layer}}, SCHEMA)
+    assert message in str(info.value) and "\n" not in str(info.value)
+    check_config({"gradcam": {"layer": "conv_2"}}, SCHEMA)  # a conv layer is accepted
+
+
+def test_gradcam_layer_stops_snakemake_before_training(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"gradcam": {"layer": "dense_1"}}))
+    result = run_snakemake(tmp_path, "-n", configfile=bad, timeout=120)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("config error:")]
+    assert len(lines) == 1 and lines[0].startswith("config error: gradcam.layer: 'dense_1'")
+    assert "rule " not in result.stdout

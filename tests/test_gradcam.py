@@ -1,6 +1,10 @@
-"""Grad-CAM against a hand-computed case, model invariance, the sanity check, output ranges."""
+"""Grad-CAM against a hand-computed case, on Sequential and nested models, refused on layers
+without spatial axes or branching models; the gradcam step on a trained Q7 model, its verdicts."""
 
 from __future__ import annotations
+
+import functools
+import json
 
 import numpy as np
 import pytest
@@ -9,13 +13,13 @@ keras = pytest.importorskip("keras")
 
 from hw4.methods.gradcam import (  # noqa: E402
     GradCamError,
-    deletion_curves,
-    describe_peak,
-    find_last_conv,
+    find_target_layer,
     gradcam_maps,
     normalise_maps,
-    randomisation_check,
     upsample,
+)
+from hw4.methods.gradcam_checks import (  # noqa: E402
+    randomisation_check,
 )
 
 
@@ -55,8 +59,8 @@ def test_explicit_classes_and_layer_name():
     images = np.ones((2, 4, 4, 1), "float32")
     maps_a, used, _ = gradcam_maps(model, images, classes=np.array([2, 2]), layer_name="conv")
     assert used.tolist() == [2, 2] and maps_a.shape == (2, 4, 4)
-    with pytest.raises(GradCamError, match="no layer 'nope'"):
-        find_last_conv(model, "nope")
+    with pytest.raises(GradCamError, match="gradcam.layer: no layer 'nope'"):
+        find_target_layer(model, images, "nope")
 
 
 def test_model_is_not_mutated():
@@ -85,37 +89,116 @@ def test_upsample_shape_and_range():
     assert big.min() >= -1e-6 and big.max() <= 1 + 1e-6
 
 
-def test_randomisation_check_on_a_tiny_model():
-    model = tiny_model()
-    images = np.random.default_rng(2).normal(size=(8, 4, 4, 1)).astype("float32")
-    classes = np.zeros(8, int)
-    rows = randomisation_check(model, images, classes, seed=3)
+def layers_like_tiny(seed=0):
+    keras.utils.set_random_seed(seed)
+    return (
+        keras.layers.Conv2D(2, 1, use_bias=False, name="conv"),
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(3, activation="softmax", name="out"),
+    )
+
+
+def test_sequential_and_nested_models_give_the_functional_maps():
+    functional = tiny_model()
+    images = np.random.default_rng(5).normal(size=(4, 4, 4, 1)).astype("float32")
+    expected, expected_classes, _ = gradcam_maps(functional, images)
+
+    sequential = keras.Sequential([keras.Input((4, 4, 1)), *layers_like_tiny()])
+    sequential.set_weights(functional.get_weights())
+    maps, classes, layer = gradcam_maps(sequential, images)
+    assert layer == "conv"
+    np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(classes, expected_classes)
+
+    # The conv layer inside a functional model inside a Sequential one, named by the user.
+    conv, flatten, out = layers_like_tiny()
+    inner_input = keras.Input((4, 4, 1))
+    backbone = keras.Model(inner_input, conv(inner_input), name="backbone")
+    nested = keras.Sequential([keras.Input((4, 4, 1)), backbone, flatten, out])
+    nested.set_weights(functional.get_weights())
+    maps, _, layer = gradcam_maps(nested, images, layer_name="conv")
+    assert layer == "conv"
+    np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-6)
+    rows = randomisation_check(nested, images, expected_classes, "conv", seed=1)
     assert [r["randomised_down_to"] for r in rows] == ["none", "out", "conv"]
-    assert rows[0]["spearman"] == 1.0
-    assert all(-1 <= r["spearman"] <= 1 for r in rows)
-    # The original model's weights are untouched by the check (it works on a clone).
-    maps_after, _, _ = gradcam_maps(model, images, classes)
-    maps_before, _, _ = gradcam_maps(tiny_model(), images, classes)
-    np.testing.assert_allclose(maps_after, maps_before)
 
 
-def test_deletion_curves_shapes_and_order():
+def test_a_layer_without_spatial_axes_is_refused_naming_the_key():
     model = tiny_model()
-    images = np.random.default_rng(4).random((6, 4, 4, 1)).astype("float32")
-    classes = np.zeros(6, int)
-    saliency = images[..., 0]  # brightest pixels first
-    fractions = np.linspace(0, 1, 5)
-    curves, auc = deletion_curves(model, images, classes, saliency, fractions)
-    assert set(curves) == {"most", "random", "least"}
-    assert all(len(c) == 5 for c in curves.values())
-    # With everything removed, every order sees the same (blank) image.
-    assert curves["most"][-1] == pytest.approx(curves["least"][-1])
-    assert curves["most"][0] == pytest.approx(curves["random"][0])
-    assert all(0 <= v <= 1 for v in auc.values())
+    images = np.ones((2, 4, 4, 1), "float32")
+    for name in ("out", "flatten"):
+        with pytest.raises(GradCamError) as caught:
+            gradcam_maps(
+                model,
+                images,
+                layer_name=model.layers[-1].name if name == "out" else model.layers[2].name,
+            )
+        message = str(caught.value)
+        assert message.startswith("gradcam.layer:") and "spatial" in message and "conv" in message
+        assert "\n" not in message
 
 
-def test_describe_peak():
-    cam = np.zeros((7, 7))
-    cam[0, 6] = 1
-    assert describe_peak(cam)["region"] == "top right"
-    assert describe_peak(cam)["top_half_share"] == 1.0
+def test_a_branching_model_is_refused():
+    inputs = keras.Input((4, 4, 1))
+    conv = keras.layers.Conv2D(2, 1, name="conv")(inputs)
+    skip = keras.layers.Flatten()(inputs)
+    joined = keras.layers.Concatenate()([keras.layers.Flatten()(conv), skip])
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(joined))
+    with pytest.raises(GradCamError, match="one chain"):
+        gradcam_maps(model, np.ones((2, 4, 4, 1), "float32"))
+
+
+@functools.cache
+def small_trained_q7():
+    """The Q7 model trained briefly on real digits (the embedded MNIST subset), once a session:
+    (model, data, shuffle order)."""
+    from hw4.data.mnist import load_embedded, subset
+    from hw4.steps import train_cnn
+
+    data = subset(load_embedded(seed=0, test_fraction=0.2), 600, 200, seed=0)
+    settings = {"epochs": 3, "batch_size": 32, "validation_fraction": 0.1, "show_digits": 10}
+    keras.utils.set_random_seed(0)
+    result = train_cnn.run(data, settings, 0, {"device": "CPU: test"})
+    return result["model"], data, result["order"]
+
+
+@pytest.mark.slow
+def test_gradcam_step_on_a_trained_model():
+    from hw4.steps import gradcam
+
+    model, data, order = small_trained_q7()
+    settings = {
+        "layer": "",
+        "first_images": 10,
+        "check_images": 20,
+        "deletion_max_fraction": 0.5,
+        "deletion_steps": 4,
+    }
+    result = gradcam.run(model, data, order, settings, 0, {"device": "CPU: test"})
+    metrics = result["metrics"]
+    json.dumps(metrics, allow_nan=False)  # never NaN in the artifact
+    assert metrics["layer"] == "conv_3" and metrics["model_unchanged"]
+    assert not metrics["layer_configured"]
+    assert [f["index"] for f in metrics["first_images"]] == order[:10].tolist()
+    assert metrics["randomisation"]["verdict"] in {"passes", "fails", "undefined"}
+    deletion = metrics["deletion"]
+    assert set(deletion["comparisons"]) == {"random", "random_ink", "intensity"}
+    assert deletion["verdict"] in {"beats_every_baseline", "loses_to_a_baseline", "within_noise"}
+    assert result["arrays"]["first_maps"].shape == (10, 7, 7)
+    assert result["arrays"]["class_mean_maps"].shape == (10, 7, 7)
+    assert all(p["region"] is None or p["region"].count("-") == 1 for p in metrics["class_peaks"])
+
+
+def test_step_verdicts_flip_with_the_measurements():
+    from hw4.steps.gradcam import deletion_verdict, randomisation_verdict
+
+    def rows(*values):
+        return [{"spearman": 1.0}] + [{"spearman": v} for v in values]
+
+    assert randomisation_verdict(rows(0.6, 0.1)) == "passes"
+    assert randomisation_verdict(rows(0.9, 0.8)) == "fails"
+    assert randomisation_verdict(rows(0.4, None)) == "undefined"
+    lower, higher, tied = ({"verdict": v} for v in ("lower", "higher", "within_noise"))
+    assert deletion_verdict({"a": lower, "b": lower}) == "beats_every_baseline"
+    assert deletion_verdict({"a": lower, "b": higher, "c": tied}) == "loses_to_a_baseline"
+    assert deletion_verdict({"a": lower, "b": tied}) == "within_noise"

@@ -116,3 +116,24 @@ def check_config(config: dict, schema_path: str | Path) -> None:
         error = jsonschema.exceptions.best_match(errors)
         raise ConfigError(format_error(error).replace("\n", " "))
     check_split(config, schema)
+    check_gradcam_layer(config)
+
+
+def check_gradcam_layer(config: dict) -> None:
+    """``gradcam.layer`` must name a layer of the Q7 network with spatial axes (h, w, channels):
+    told from the architecture, before the CNN is trained."""
+    from hw4.methods.mnist_cnn import Q7_OUTPUT_SHAPES
+
+    layer = config.get("gradcam", {}).get("layer", "")
+    spatial = ", ".join(name for name, shape in Q7_OUTPUT_SHAPES.items() if len(shape) == 3)
+    if not layer:
+        return
+    if layer not in Q7_OUTPUT_SHAPES:
+        raise ConfigError(
+            f"gradcam.layer: {layer!r} is not a layer of the Q7 network (allowed: {spatial})"
+        )
+    if len(Q7_OUTPUT_SHAPES[layer]) != 3:
+        raise ConfigError(
+            f"gradcam.layer: {layer!r} has output shape {Q7_OUTPUT_SHAPES[layer]}, without"
+            f" spatial axes for a Grad-CAM map (allowed: {spatial})"
+        )

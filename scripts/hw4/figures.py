@@ -144,6 +144,7 @@ def heatmap_grid(images, small_maps, large_maps, true, predicted, path):
 
 
 def class_maps(mean_maps, counts, path):
+    """The mean map of each digit over its correctly classified test images."""
     fig, axes = plt.subplots(1, len(mean_maps), figsize=(len(mean_maps) * 0.85, 1.3))
     for c, ax in enumerate(axes):
         ax.imshow(mean_maps[c], cmap="inferno", vmin=0, vmax=1)
@@ -155,8 +156,10 @@ def class_maps(mean_maps, counts, path):
 
 
 def sanity_curve(rows, path):
+    """Mean rank correlation per randomisation step; an undefined step (all-zero maps) is a gap."""
     fig, ax = plt.subplots(figsize=(5, 2.4))
-    ax.plot(range(len(rows)), [r["spearman"] for r in rows], marker="o")
+    values = [float("nan") if r["spearman"] is None else r["spearman"] for r in rows]
+    ax.plot(range(len(rows)), values, marker="o")
     ax.set_xticks(range(len(rows)))
     ax.set_xticklabels([r["randomised_down_to"] for r in rows], rotation=30, ha="right")
     ax.set_xlabel("weights re-initialised from the top down to layer")
@@ -166,24 +169,30 @@ def sanity_curve(rows, path):
     save(fig, path)
 
 
+DELETION_LABELS = {
+    "most": ("Grad-CAM, most first", "-"),
+    "least": ("Grad-CAM, least first", "-"),
+    "random": ("random pixels", ":"),
+    "random_ink": ("random ink pixels", "--"),
+    "intensity": ("image intensity as map", "--"),
+}
+
+
 def deletion_plot(fractions, curves, auc, path):
-    fig, ax = plt.subplots(figsize=(4.2, 2.6))
-    labels = {
-        "most": "Grad-CAM, most first",
-        "random": "random order",
-        "least": "Grad-CAM, least first",
-    }
-    for name in ("most", "random", "least"):
+    """Class probability as pixels are set to 0, per deletion order (Grad-CAM and baselines)."""
+    fig, ax = plt.subplots(figsize=(4.6, 2.8))
+    for name, (label, style) in DELETION_LABELS.items():
         ax.plot(
             [100 * f for f in fractions],
             curves[name],
+            style,
             marker="o",
             ms=3,
-            label=f"{labels[name]} (AUC {auc[name]:.3f})",
+            label=f"{label} (AUC {auc[name]:.3f})",
         )
-    ax.set_xlabel("pixels removed (% of the image)")
+    ax.set_xlabel("pixels set to 0 (% of the image)")
     ax.set_ylabel("probability of the class")
-    ax.legend()
+    ax.legend(fontsize=6)
     save(fig, path)
 
 

