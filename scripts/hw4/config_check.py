@@ -12,6 +12,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from hw4.methods.shapes import layer_key_errors
+
 
 class ConfigError(ValueError):
     pass
@@ -87,6 +89,15 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     errors = list(validator.iter_errors(config))
     if not errors:
+        check_shape_layer_keys(config)
         return
     error = jsonschema.exceptions.best_match(errors)
     raise ConfigError(format_error(error).replace("\n", " "))
+
+
+def check_shape_layer_keys(config: dict) -> None:
+    """Refuse a key the schema accepts for some layer type but the shapes table cannot honour
+    for this one (a pooling layer's filters, an average pooling dilation, ...)."""
+    errors = layer_key_errors(config.get("shapes", {}).get("layers", []))
+    if errors:
+        raise ConfigError(errors[0])
