@@ -316,9 +316,7 @@ def dilated_conv(image: np.ndarray, kernel: np.ndarray, stride: int, dilation: i
     return result
 
 
-def subsample_equivalence(
-    input_shape: tuple[int, int, int], layer: dict, seed: int
-) -> dict:
+def subsample_equivalence(input_shape: tuple[int, int, int], layer: dict, seed: int) -> dict:
     """Check on random data that a conv with stride S and dilation D equals the stride-1 conv
     with dilation D sampled at every S-th row and column (the layer's padding applied first).
 

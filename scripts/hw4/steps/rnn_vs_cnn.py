@@ -26,7 +26,12 @@ from hw4.methods.sequence_timing import (
     parameter_table,
     training_step_seconds,
 )
-from hw4.methods.step_timing import WARMUP_CALLS, growth_exponent, timing_summary
+from hw4.methods.step_timing import (
+    WARMUP_CALLS,
+    compare_timings,
+    growth_exponent,
+    timing_summary,
+)
 
 log = logging.getLogger("hw4")
 
@@ -120,11 +125,16 @@ def run(settings: dict, seed: int, device: dict, threads: dict) -> dict:
         }
         for name, points in timed.items()
     }
+    longest = max(lengths)
+    at_longest = {row["model"]: row for row in rows if row["length"] == longest}
     measurements = {
         "parameters": parameter_table(settings["channels"], settings["widths"], settings["kernel"]),
         "models": models,
         "timing": rows,
         "growth": growth,
+        # The LSTM against the conv stack at the longest length: "slower", "faster" or
+        # "within_noise" (the quartiles overlap).
+        "lstm_at_longest": compare_timings(at_longest[LSTM], at_longest[CONV]),
         "settings": settings,
         "timing_conditions": {
             "threads": threads,
