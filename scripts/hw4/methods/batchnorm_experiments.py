@@ -63,10 +63,10 @@ def compare_with_keras(shape, seed: int, momentum=0.99, eps=1e-3) -> dict:
     y_k = keras.ops.convert_to_numpy(layer(x, training=True))  # also updates the moving stats
     infer_k = keras.ops.convert_to_numpy(layer(x, training=False))
 
-    small = tuple(min(s, 3) for s in shape)  # numerical gradients on a small slice
+    small = tuple(min(side, 3) for side in shape)  # numerical gradients on a small slice
     x_small, dy_small = (
-        x[tuple(slice(0, s) for s in small)].copy(),
-        dy[tuple(slice(0, s) for s in small)],
+        x[tuple(slice(0, side) for side in small)].copy(),
+        dy[tuple(slice(0, side) for side in small)],
     )
     probe = BatchNorm.fresh(small[-1], momentum, eps)
     probe.gamma, probe.beta = gamma[: small[-1]], beta[: small[-1]]

@@ -28,11 +28,12 @@ def gru_params(channels: int, units: int, reset_after: bool = True) -> int:
     return 3 * units * (channels + units + (2 if reset_after else 1))
 
 
+# (channels, width, kernel) -> parameters, for each layer kind; the kernel only matters to Conv1D.
 FORMULAS = {
-    "Conv1D": lambda c, w, k: conv1d_params(c, w, k),
-    "SimpleRNN": lambda c, w, k: simple_rnn_params(c, w),
-    "LSTM": lambda c, w, k: lstm_params(c, w),
-    "GRU": lambda c, w, k: gru_params(c, w),
+    "Conv1D": lambda channels, width, kernel: conv1d_params(channels, width, kernel),
+    "SimpleRNN": lambda channels, width, kernel: simple_rnn_params(channels, width),
+    "LSTM": lambda channels, width, kernel: lstm_params(channels, width),
+    "GRU": lambda channels, width, kernel: gru_params(channels, width),
 }
 
 

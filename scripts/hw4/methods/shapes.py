@@ -191,7 +191,7 @@ class LayerRow:
     def as_dict(self) -> dict:
         row = asdict(self)
         for key in ("input_shape", "output_shape"):
-            row[key] = "x".join(str(v) for v in row[key]) if row[key] else ""
+            row[key] = "x".join(str(side) for side in row[key]) if row[key] else ""
         return row
 
 
@@ -211,12 +211,14 @@ def network_table(input_shape: list[int], layers: list[dict]) -> list[LayerRow]:
     if errors:
         raise ValueError(errors[0])
     rows: list[LayerRow] = []
-    size, chans, broken_at = height, channels, None
+    size, in_channels, broken_at = height, channels, None
     for index, entry in enumerate(layers, start=1):
         layer = resolve(entry)
-        out_chans = layer.filters if layer.kind == "conv" else chans
+        out_channels = layer.filters if layer.kind == "conv" else in_channels
         params = (
-            conv_params(layer.kernel, chans, out_chans, layer.bias) if layer.kind == "conv" else 0
+            conv_params(layer.kernel, in_channels, out_channels, layer.bias)
+            if layer.kind == "conv"
+            else 0
         )
         span = effective_kernel(layer.kernel, layer.dilation)
         if broken_at is None:
@@ -230,7 +232,7 @@ def network_table(input_shape: list[int], layers: list[dict]) -> list[LayerRow]:
         else:
             raw, before, after = 0, 0, 0
         keras_note, pytorch_note = keras_support(layer), pytorch_support(layer)
-        input_here = (size, size, chans) if broken_at is None else None
+        input_here = (size, size, in_channels) if broken_at is None else None
         if broken_at is not None:
             valid, reason, out_shape = False, f"follows invalid layer {broken_at}", None
         elif raw <= 0:
@@ -242,7 +244,7 @@ def network_table(input_shape: list[int], layers: list[dict]) -> list[LayerRow]:
             )
             pytorch_note = pytorch_note or "PyTorch refuses a kernel larger than its input"
         else:
-            valid, reason, out_shape = True, "", (raw, raw, out_chans)
+            valid, reason, out_shape = True, "", (raw, raw, out_channels)
         rows.append(
             LayerRow(
                 index=index,
@@ -261,11 +263,11 @@ def network_table(input_shape: list[int], layers: list[dict]) -> list[LayerRow]:
                 keras_note=keras_note,
                 pytorch_buildable=not pytorch_note,
                 pytorch_note=pytorch_note,
-                output_channels=out_chans,
+                output_channels=out_channels,
             )
         )
         if valid:
-            size, chans = raw, out_chans
+            size, in_channels = raw, out_channels
     return rows
 
 
@@ -274,19 +276,19 @@ def padding_rule_table(
 ):
     """The 'same' padding for odd and even kernels, stride > 1 and dilation: one row per case."""
     rows = []
-    for k in kernels:
-        for s in strides:
-            for d in dilations:
-                for n in sizes:
-                    before, after = same_padding(n, k, s, d)
+    for kernel in kernels:
+        for stride in strides:
+            for dilation in dilations:
+                for size in sizes:
+                    before, after = same_padding(size, kernel, stride, dilation)
                     rows.append(
                         {
-                            "kernel": k,
-                            "stride": s,
-                            "dilation": d,
-                            "input": n,
-                            "effective_kernel": effective_kernel(k, d),
-                            "output": math.ceil(n / s),
+                            "kernel": kernel,
+                            "stride": stride,
+                            "dilation": dilation,
+                            "input": size,
+                            "effective_kernel": effective_kernel(kernel, dilation),
+                            "output": math.ceil(size / stride),
                             "pad_total": before + after,
                             "pad_before": before,
                             "pad_after": after,

@@ -160,7 +160,7 @@ def q4_section(inputs: dict) -> dict:
     else:
         growth_order = "overlap"
     return {
-        "m": measurements,
+        "measurements": measurements,
         "provenance": measurements["provenance"],
         "params_agree": all(r["formula"] == r["keras"] for r in measurements["parameters"]),
         "conv": conv,
@@ -186,7 +186,7 @@ def q6_section(inputs: dict) -> dict:
     speed, folding = checks["speed"], checks["folding"]
     drift_rows = checks["running_stats_drift"]["rows"]
     return {
-        "c": checks,
+        "checks": checks,
         "provenance": checks["provenance"],
         "verdicts": checks["verdicts"],
         "step_ratio": speed["with_bn"]["step_seconds"]["median"]
