@@ -56,8 +56,6 @@ def run(input_shape: list[int], layers: list[dict], seed: int) -> dict:
             for r in rows
             if not r["valid"] and r["params"]
         ],
-        "keras_unbuildable": [r["index"] for r in rows if not r["keras_buildable"]],
-        "pytorch_unbuildable": [r["index"] for r in rows if not r["pytorch_buildable"]],
         "subsample_equivalence": equivalence,
         "provenance": provenance(),
     }

@@ -142,7 +142,6 @@ def run(settings: dict, seed: int, device: dict, threads: dict) -> dict:
             "warmup_steps": WARMUP_CALLS,
             "repeats": settings["repeats"],
         },
-        "device": device["device"],
         "provenance": provenance(versions=framework_versions(), **device),
     }
     return {"measurements": measurements}
