@@ -192,3 +192,14 @@ def test_training_subset_is_seeded_and_disjoint():
     assert subset["x"].max() <= 1.0 and subset["x"].shape[-1] == 1
     again = training_subset(data, 1500, seed=1)
     np.testing.assert_array_equal(subset["y"], again["y"])
+
+
+def test_drift_rows_and_largest_difference():
+    from hw4.steps.batchnorm_checks import DRIFT_MEAN, drift_rows, largest_difference
+
+    rows = drift_rows([1, 32], 400, seed=0)
+    assert [row["batch_size"] for row in rows] == [1, 32]
+    assert rows[0]["running_var"] < rows[1]["running_var"]
+    assert abs(rows[1]["running_mean"] - DRIFT_MEAN) < 0.3
+    comparisons = [{"shape": [2, 3], "grad_x": 1e-9, "output_train": 3e-12}, {"grad_beta": 2e-8}]
+    assert largest_difference(comparisons) == 2e-8

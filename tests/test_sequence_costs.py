@@ -79,3 +79,30 @@ def test_training_step_is_timed_once_per_repeat():
     model = lstm_model(3, 4)
     seconds = training_step_seconds(model, 8, 3, 2, repeats=4, seed=0)
     assert len(seconds) == 4 and all(value > 0 for value in seconds)
+
+
+def test_step_runs_and_reports_medians_spreads_and_exponents():
+    from hw4.steps.rnn_vs_cnn import run
+
+    settings = {
+        "channels": 3,
+        "widths": [4],
+        "kernel": 3,
+        "width": 6,
+        "conv_layers": 2,
+        "batch_size": 2,
+        "lengths": [4, 8, 16],
+        "repeats": 5,
+    }
+    device = {"device": "CPU: test", "deterministic_ops": False}
+    threads = {"intra_op_threads": 1, "inter_op_threads": 1}
+    measurements = run(settings, seed=0, device=device, threads=threads)["measurements"]
+    assert len(measurements["timing"]) == 6
+    for row in measurements["timing"]:
+        assert row["lower_quartile"] <= row["median"] <= row["upper_quartile"]
+        assert row["repeats"] == 5
+    for growth in measurements["growth"].values():
+        assert growth["lower"] <= growth["exponent"] <= growth["upper"]
+        assert growth["lengths"] == [8, 16] and growth["points"] == 10
+    assert measurements["lstm_at_longest"] in ("faster", "slower", "within_noise")
+    assert measurements["timing_conditions"]["deterministic_ops"] is False
