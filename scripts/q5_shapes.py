@@ -7,7 +7,7 @@ setup_logging(snakemake.log[0])
 
 from hw4.steps import q5_shapes  # noqa: E402
 
-result = q5_shapes.run(snakemake.params.input_shape, snakemake.params.layers)
+result = q5_shapes.run(snakemake.params.input_shape, snakemake.params.layers, snakemake.params.seed)
 write_csv(snakemake.output.table, result["layers"], result["layer_columns"])
 write_csv(snakemake.output.padding, result["padding"], result["padding_columns"])
 write_json(snakemake.output.summary, result["summary"])

@@ -63,10 +63,16 @@ def test_epsilon_and_batch_of_one():
     assert np.isnan(normalise_without_eps(x)[:, 1]).all()
     y, cache = BatchNorm.fresh(2).forward_train(x)
     assert np.isfinite(y).all() and np.allclose(y[:, 1], 0)
-    one = bn_checks.batch_of_one(0)
-    assert (
-        one["output_equals_beta"] and one["max_abs_grad_x"] == 0 and one["max_abs_grad_gamma"] == 0
-    )
+    dense = bn_checks.batch_of_one((5,), 0)
+    assert dense["output_equals_beta"] and dense["values_per_statistic"] == 1
+    assert dense["largest_grad_x"] == 0 and dense["largest_grad_gamma"] == 0
+
+
+def test_batch_of_one_breaks_dense_but_not_conv_batch_norm():
+    conv = bn_checks.batch_of_one((6, 6, 4), 0)
+    assert conv["values_per_statistic"] == 36
+    assert not conv["output_equals_beta"]
+    assert conv["largest_output_spread"] > 0.5 and conv["largest_grad_x"] > 0
 
 
 def test_running_statistics_with_tiny_batches():
@@ -102,5 +108,98 @@ def test_keras_folding_check_on_tiny_data():
     rng = np.random.default_rng(0)
     x = rng.random((64, 28, 28, 1)).astype("float32")
     y = rng.integers(0, 10, 64)
-    result = bn_checks.folding_check(x, y, seed=0, repeats=1)
+    result = bn_checks.folding_check(x, y, seed=0, repeats=3)
     assert result["max_abs_difference"] < 1e-5 and result["same_predictions"]
+    assert result["seconds_folded"]["repeats"] == 3
+
+
+def test_gradients_of_several_arrays_match_the_numpy_backward():
+    rng = np.random.default_rng(3)
+    x, dy = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    layer = keras.layers.BatchNormalization(dtype="float64")
+    layer.build(x.shape)
+    layer.gamma.assign(rng.normal(1, 0.2, 3))
+    dx, dgamma, dbeta = bn_checks.keras_gradients(layer, x, dy)
+    ours = BatchNorm.fresh(3)
+    ours.gamma = keras.ops.convert_to_numpy(layer.gamma)
+    _, cache = ours.forward_train(x)
+    for theirs, mine in zip((dx, dgamma, dbeta), ours.backward(dy, cache), strict=True):
+        np.testing.assert_allclose(theirs, mine, atol=1e-10)
+    # Stateless: the moving statistics are untouched by taking gradients.
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.moving_mean), np.zeros(3))
+
+
+def test_gradient_of_one_array_still_gives_per_sample_scores():
+    from hw4.methods.gradients import gradient_of
+
+    x = np.arange(6, dtype="float64").reshape(3, 2)
+    scores, grad = gradient_of(lambda a: keras.ops.sum(a**2, axis=1), x)
+    np.testing.assert_allclose(scores, (x**2).sum(axis=1))
+    np.testing.assert_allclose(grad, 2 * x)
+
+
+def flipped_speed(with_bn_seconds, without_bn_seconds, with_bn_epoch, without_bn_epoch):
+    from hw4.methods.step_timing import timing_summary
+
+    return {
+        "with_bn": {
+            "step_seconds": timing_summary(with_bn_seconds),
+            "epochs_to_target": with_bn_epoch,
+        },
+        "without_bn": {
+            "step_seconds": timing_summary(without_bn_seconds),
+            "epochs_to_target": without_bn_epoch,
+        },
+    }
+
+
+def test_verdicts_follow_the_measurements():
+    from hw4.methods.step_timing import timing_summary
+    from hw4.steps.batchnorm_checks import verdicts
+
+    slow, fast = [2.0, 2.1, 2.2, 2.3], [1.0, 1.1, 1.2, 1.3]
+    one = {"dense": {"output_equals_beta": True}, "conv": {"output_equals_beta": False}}
+    folding = {"seconds_folded": timing_summary(slow), "seconds_with_bn": timing_summary(fast)}
+    measured = verdicts(flipped_speed(slow, fast, 2, None), folding, one)
+    assert measured == {
+        "training_step": "slower",
+        "folded_prediction": "slower",
+        "convergence": "with_bn",
+        "collapses_at_batch_of_one": ["dense"],
+    }
+    folding = {"seconds_folded": timing_summary(fast), "seconds_with_bn": timing_summary(slow)}
+    flipped = verdicts(flipped_speed(fast, slow, 3, 1), folding, one)
+    assert flipped["training_step"] == "faster" and flipped["folded_prediction"] == "faster"
+    assert flipped["convergence"] == "without_bn"
+    assert verdicts(flipped_speed(fast, fast, None, None), folding, one)["training_step"] == (
+        "within_noise"
+    )
+    assert verdicts(flipped_speed(fast, fast, None, None), folding, one)["convergence"] == "neither"
+
+
+def test_training_subset_is_seeded_and_disjoint():
+    from hw4.steps.batchnorm_checks import VALIDATION_IMAGES, training_subset
+
+    rng = np.random.default_rng(0)
+    data = {
+        "x_train": rng.integers(0, 256, (700, 28, 28), dtype=np.uint8),
+        "y_train": np.arange(700) % 10,
+        "x_test": rng.integers(0, 256, (30, 28, 28), dtype=np.uint8),
+        "y_test": np.arange(30) % 10,
+    }
+    subset = training_subset(data, 1500, seed=1)
+    assert len(subset["y"]) == 700 - VALIDATION_IMAGES and len(subset["y_val"]) == VALIDATION_IMAGES
+    assert subset["x"].max() <= 1.0 and subset["x"].shape[-1] == 1
+    again = training_subset(data, 1500, seed=1)
+    np.testing.assert_array_equal(subset["y"], again["y"])
+
+
+def test_drift_rows_and_largest_difference():
+    from hw4.steps.batchnorm_checks import DRIFT_MEAN, drift_rows, largest_difference
+
+    rows = drift_rows([1, 32], 400, seed=0)
+    assert [row["batch_size"] for row in rows] == [1, 32]
+    assert rows[0]["running_var"] < rows[1]["running_var"]
+    assert abs(rows[1]["running_mean"] - DRIFT_MEAN) < 0.3
+    comparisons = [{"shape": [2, 3], "grad_x": 1e-9, "output_train": 3e-12}, {"grad_beta": 2e-8}]
+    assert largest_difference(comparisons) == 2e-8

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hw4.methods.shapes import (
     conv_params,
+    dilated_conv,
     effective_kernel,
+    layer_key_errors,
     network_table,
     output_size,
     padding_rule_table,
     same_padding,
+    subsample_equivalence,
 )
+from hw4.steps import q5_shapes
+
+CASES = Path("/work/shared/cases")
+REPO = Path(__file__).resolve().parents[1]
 
 HOMEWORK = [
     {"type": "conv", "filters": 64, "kernel": 3, "stride": 1, "padding": "same"},
@@ -78,7 +88,8 @@ def keras_layer(layer, keras):
             return [keras.layers.ZeroPadding2D(pad), conv]
         return [conv]
     cls = keras.layers.MaxPooling2D if kind == "maxpool" else keras.layers.AveragePooling2D
-    return [cls(layer["pool"], strides=layer.get("stride"), padding=layer.get("padding", "valid"))]
+    window = layer.get("kernel", layer.get("pool"))
+    return [cls(window, strides=layer.get("stride"), padding=layer.get("padding", "valid"))]
 
 
 layers_strategy = st.one_of(
@@ -99,6 +110,10 @@ layers_strategy = st.one_of(
             "stride": st.integers(1, 3),
             "padding": st.sampled_from(["same", "valid"]),
         }
+    ),
+    # The same window given under PyTorch's name, and the stride left to its default.
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["maxpool", "avgpool"]), "kernel": st.integers(1, 3)}
     ),
 )
 
@@ -167,3 +182,128 @@ def test_small_helpers():
     assert conv_params(3, 3, 64, bias=False) == 1728
     with pytest.raises(ValueError, match="padding"):
         output_size(10, 3, 1, "full")
+
+
+def test_total_counts_only_the_layers_that_can_exist():
+    result = q5_shapes.run([256, 256, 3], HOMEWORK, seed=0)
+    summary = result["summary"]
+    assert summary["total_params"] == 1792 + 51232 + 36992 + 204864 + 147712
+    assert summary["invalid_params"] == [{"index": 8, "params": 819328}]
+    assert [r["index"] for r in result["layers"] if not r["keras_buildable"]] == [2, 5, 8]
+    assert [r["index"] for r in result["layers"] if not r["pytorch_buildable"]] == [8]
+
+
+def test_subsample_equivalence_is_an_artifact():
+    summary = q5_shapes.run([256, 256, 3], HOMEWORK, seed=0)["summary"]
+    checks = summary["subsample_equivalence"]
+    assert [c["index"] for c in checks] == [2, 5]  # layer 8 has no output to compare
+    assert checks[0]["direct_shape"] == [124, 124, 32] == checks[0]["subsampled_shape"]
+    assert checks[0]["stride_one_shape"] == [248, 248, 32]
+    assert all(c["max_abs_difference"] < 1e-9 for c in checks)
+
+
+def test_dilated_conv_matches_keras_and_the_loops():
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(2)
+    image = rng.normal(size=(21, 21, 2))
+    conv = keras.layers.Conv2D(3, 3, dilation_rate=2, use_bias=False, dtype="float64")
+    expected = keras.ops.convert_to_numpy(conv(image[None]))[0]
+    weights = keras.ops.convert_to_numpy(conv.kernel)
+    np.testing.assert_allclose(dilated_conv(image, weights, 1, 2), expected, atol=1e-10)
+    np.testing.assert_allclose(
+        dilated_conv(image, weights, 3, 2), direct_conv(image, weights, 3, 2), atol=1e-10
+    )
+    padded = subsample_equivalence(
+        (9, 9, 2),
+        {"type": "conv", "filters": 2, "kernel": 3, "stride": 2, "dilation": 2, "padding": 1},
+        seed=0,
+    )
+    assert padded["direct_shape"] == [4, 4, 2] and padded["max_abs_difference"] < 1e-9
+
+
+def dilated_max_pool(image, window, stride, dilation):
+    """Max pooling written out: every window position that fits, counted without the formula."""
+    starts = [
+        s for s in range(0, image.shape[0], stride) if s + dilation * (window - 1) < len(image)
+    ]
+    taps = dilation * np.arange(window)
+    return np.array(
+        [[image[np.ix_(r + taps, c + taps)].max(axis=(0, 1)) for c in starts] for r in starts]
+    )
+
+
+def test_pooling_keys_are_honoured_as_pytorch_computes_them():
+    """The case shapes_pool_keys.yaml: a pooling kernel and a dilation, neither dropped."""
+    config = yaml.safe_load((CASES / "shapes_pool_keys.yaml").read_text())["shapes"]
+    rows = [r.as_dict() for r in network_table(config["input_shape"], config["layers"])]
+    assert rows[1]["layer"] == "MaxPool(3x3, stride 2)" and rows[1]["output_shape"] == "15x15x8"
+    assert rows[2]["layer"] == "MaxPool(2x2, stride 1, dilation 2)"
+    assert rows[2]["output_shape"] == "13x13x8" and rows[2]["effective_kernel"] == 3
+    assert not rows[2]["keras_buildable"] and "dilation" in rows[2]["keras_note"]
+    image = np.random.default_rng(0).normal(size=(32, 32, 8))
+    pooled = dilated_max_pool(image, 3, 2, 1)
+    assert pooled.shape == (15, 15, 8)
+    assert dilated_max_pool(pooled, 2, 1, 2).shape == (13, 13, 8)
+
+
+@pytest.mark.parametrize(
+    "layer, message",
+    [
+        ({"type": "avgpool", "pool": 2, "dilation": 2}, "shapes.layers[0].dilation: average"),
+        ({"type": "maxpool", "pool": 2, "kernel": 3}, "shapes.layers[0].kernel: 3 contradicts"),
+        ({"type": "maxpool", "pool": 2, "filters": 4}, "shapes.layers[0].filters: a maxpool"),
+        ({"type": "avgpool", "bias": False}, "shapes.layers[0].bias: a avgpool"),
+        ({"type": "conv", "filters": 2, "kernel": 3, "pool": 2}, "shapes.layers[0].pool: a conv"),
+        ({"type": "maxpool", "pool": 2, "padding": 2}, "shapes.layers[0].padding: 2 is more"),
+    ],
+)
+def test_keys_that_cannot_be_honoured_are_refused(layer, message):
+    assert layer_key_errors([layer])[0].startswith(message)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        network_table([16, 16, 1], [layer])
+    from hw4.config_check import ConfigError, check_config
+
+    with pytest.raises(ConfigError, match=r"^shapes\.layers\[0\]"):
+        check_config({"shapes": {"layers": [layer]}}, REPO / "workflow/schemas/config.schema.yaml")
+
+
+def test_pytorch_builds_what_the_table_says():
+    torch = pytest.importorskip("torch")
+    rows = network_table([256, 256, 3], HOMEWORK)
+    x = torch.zeros(1, 3, 256, 256)
+    for layer, row in zip(HOMEWORK, rows, strict=True):
+        if not row.valid:
+            break
+        if layer["type"] == "conv":
+            padding = layer["padding"] if layer["padding"] == "valid" else layer["kernel"] // 2
+            module = torch.nn.Conv2d(
+                x.shape[1],
+                layer["filters"],
+                layer["kernel"],
+                stride=layer["stride"],
+                dilation=layer.get("dilation", 1),
+                padding=padding,
+            )
+            assert sum(p.numel() for p in module.parameters()) == row.params
+        else:
+            module = torch.nn.MaxPool2d(layer["pool"], stride=layer["stride"])
+        x = module(x)
+        assert (x.shape[2], x.shape[3], x.shape[1]) == row.output_shape
+    config = yaml.safe_load((CASES / "shapes_pool_keys.yaml").read_text())["shapes"]
+    pooled = torch.nn.MaxPool2d(2, stride=1, dilation=2)(torch.zeros(1, 8, 15, 15))
+    assert tuple(pooled.shape[2:]) == (13, 13)
+    assert network_table(config["input_shape"], config["layers"])[2].output_shape == (13, 13, 8)
+
+
+def test_snakemake_refuses_an_unhonoured_pooling_key_before_any_job(tmp_path):
+    from conftest import run_snakemake
+
+    config = yaml.safe_load((CASES / "shapes_pool_keys.yaml").read_text())
+    config["shapes"]["layers"].append({"type": "avgpool", "pool": 2, "dilation": 2})
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(config))
+    result = run_snakemake(tmp_path, "-n", configfile=bad, timeout=300)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("config error:")]
+    assert len(lines) == 1 and lines[0].startswith("config error: shapes.layers[3].dilation:")
+    assert not (tmp_path / "results").exists()

@@ -12,6 +12,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from hw4.methods.shapes import layer_key_errors
+
 
 class ConfigError(ValueError):
     pass
@@ -116,6 +118,7 @@ def check_config(config: dict, schema_path: str | Path) -> None:
         error = jsonschema.exceptions.best_match(errors)
         raise ConfigError(format_error(error).replace("\n", " "))
     check_split(config, schema)
+    check_shape_layer_keys(config)
     check_gradcam_layer(config)
 
 
@@ -137,3 +140,11 @@ def check_gradcam_layer(config: dict) -> None:
             f"gradcam.layer: {layer!r} has output shape {Q7_OUTPUT_SHAPES[layer]}, without"
             f" spatial axes for a Grad-CAM map (allowed: {spatial})"
         )
+
+
+def check_shape_layer_keys(config: dict) -> None:
+    """Refuse a key the schema accepts for some layer type but the shapes table cannot honour
+    for this one (a pooling layer's filters, an average pooling dilation, ...)."""
+    errors = layer_key_errors(config.get("shapes", {}).get("layers", []))
+    if errors:
+        raise ConfigError(errors[0])

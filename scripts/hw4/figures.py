@@ -295,6 +295,8 @@ def _plain_log_axis(axis):
 
 
 def small_batches(rows, drift, path):
+    """Left: test accuracy per training batch size; right: the running statistics per batch
+    size (``drift`` as batchnorm_checks writes it: rows, true_mean, true_var)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(7, 2.6))
     sizes = [r["batch_size"] for r in rows]
     left.plot(sizes, [r["test_accuracy"] for r in rows], marker="o")
@@ -303,11 +305,21 @@ def small_batches(rows, drift, path):
     _plain_log_axis(left.xaxis)
     left.set_xlabel("training batch size")
     left.set_ylabel("test accuracy (inference mode)")
-    sizes = [r["batch_size"] for r in drift]
-    right.plot(sizes, [r["running_var"] for r in drift], marker="o", label="running variance")
-    right.plot(sizes, [r["running_mean"] for r in drift], marker="s", label="running mean")
-    right.axhline(4.0, color="grey", ls="--", lw=0.8, label="true variance 4")
-    right.axhline(3.0, color="grey", ls=":", lw=0.8, label="true mean 3")
+    sizes = [r["batch_size"] for r in drift["rows"]]
+    right.plot(
+        sizes, [r["running_var"] for r in drift["rows"]], marker="o", label="running variance"
+    )
+    right.plot(sizes, [r["running_mean"] for r in drift["rows"]], marker="s", label="running mean")
+    right.axhline(
+        drift["true_var"],
+        color="grey",
+        ls="--",
+        lw=0.8,
+        label=f"true variance {drift['true_var']:g}",
+    )
+    right.axhline(
+        drift["true_mean"], color="grey", ls=":", lw=0.8, label=f"true mean {drift['true_mean']:g}"
+    )
     right.set_xscale("log", base=2)
     right.set_xticks(sizes)
     _plain_log_axis(right.xaxis)
@@ -317,7 +329,16 @@ def small_batches(rows, drift, path):
     save(fig, path)
 
 
+def _median_and_spread(summaries):
+    """Medians in ms and their (below, above) distances to the quartiles, for error bars."""
+    medians = [1000 * t["median"] for t in summaries]
+    below = [1000 * (t["median"] - t["lower_quartile"]) for t in summaries]
+    above = [1000 * (t["upper_quartile"] - t["median"]) for t in summaries]
+    return medians, [below, above]
+
+
 def bn_convergence(speed, target, path):
+    """Validation accuracy per epoch with and without BN; median step time with quartiles."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(7, 2.6), gridspec_kw={"width_ratios": [2, 1]})
     for name, label in (("with_bn", "with BN"), ("without_bn", "without BN")):
         acc = speed[name]["val_accuracy"]
@@ -326,25 +347,32 @@ def bn_convergence(speed, target, path):
     left.set_xlabel("epoch")
     left.set_ylabel("validation accuracy")
     left.legend()
-    names = ["with BN", "without BN"]
-    values = [
-        1000 * speed["with_bn"]["seconds_per_step"],
-        1000 * speed["without_bn"]["seconds_per_step"],
-    ]
-    right.bar(names, values, color=["tab:blue", "tab:orange"])
-    right.set_ylabel("milliseconds per training step")
+    medians, spread = _median_and_spread(
+        [speed["with_bn"]["step_seconds"], speed["without_bn"]["step_seconds"]]
+    )
+    right.bar(
+        ["with BN", "without BN"], medians, yerr=spread, capsize=4, color=["tab:blue", "tab:orange"]
+    )
+    right.set_ylabel("ms per training step (median, quartiles)")
     save(fig, path)
 
 
-def timing_loglog(rows, path):
+def timing_loglog(measurements, path):
+    """Median time of a training step against sequence length (log-log), quartiles as error
+    bars, one line per model (``measurements`` as rule rnn_vs_cnn writes it)."""
     fig, ax = plt.subplots(figsize=(4.8, 3))
-    for name, marker in (("Conv1D stack", "o"), ("LSTM", "s")):
+    rows = measurements["timing"]
+    for (name, model), marker in zip(measurements["models"].items(), ("o", "s"), strict=True):
         picked = [r for r in rows if r["model"] == name]
-        ax.plot(
+        medians, spread = _median_and_spread(picked)
+        growth = measurements["growth"][name]
+        ax.errorbar(
             [r["length"] for r in picked],
-            [1000 * r["seconds_per_step"] for r in picked],
+            medians,
+            yerr=spread,
             marker=marker,
-            label=f"{name} ({picked[0]['params']:,} parameters)",
+            capsize=3,
+            label=f"{name} ({model['params']:,} parameters; exponent {growth['exponent']:.2f})",
         )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
@@ -353,8 +381,8 @@ def timing_loglog(rows, path):
     _plain_log_axis(ax.xaxis)
     _plain_log_axis(ax.yaxis)
     ax.set_xlabel("sequence length (steps)")
-    ax.set_ylabel("forward + backward time per batch (ms)")
-    ax.legend()
+    ax.set_ylabel("training step, median (ms)")
+    ax.legend(fontsize=7)
     save(fig, path)
 
 

@@ -16,5 +16,6 @@ rule q5_shapes:
     params:
         input_shape=config["shapes"]["input_shape"],
         layers=config["shapes"]["layers"],
+        seed=SEED,
     script:
         "../../scripts/q5_shapes.py"

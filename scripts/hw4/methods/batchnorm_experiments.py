@@ -3,8 +3,8 @@ parameter counts, small batches, speed with and without BN, and folding at infer
 
 from __future__ import annotations
 
+import itertools
 import logging
-import time
 
 import keras
 import numpy as np
@@ -15,21 +15,30 @@ from hw4.methods.batchnorm import (
     normalise_without_eps,
     numerical_gradient,
 )
+from hw4.methods.gradients import gradients_of
+from hw4.methods.step_timing import seconds_per_call, timing_summary
 
 log = logging.getLogger("hw4")
 
 
 def keras_gradients(layer, x, dy):
-    """d sum(y * dy) / d(x, gamma, beta) through Keras' layer in training mode."""
-    import tensorflow as tf
+    """d sum(y * dy) / d(x, gamma, beta) through Keras' layer in training mode, on any backend.
 
-    x = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = layer(x, training=True)
-        loss = tf.reduce_sum(y * dy)
-    dx, dgamma, dbeta = tape.gradient(loss, [x, layer.gamma, layer.beta])
-    return np.asarray(y), np.asarray(dx), np.asarray(dgamma), np.asarray(dbeta)
+    The layer runs statelessly with gamma and beta passed in, so that they can be differentiated
+    like the input; its moving statistics are left as they were. Returns (dx, dgamma, dbeta).
+    """
+    gamma, beta = layer.trainable_variables
+    moving = [variable.value for variable in layer.non_trainable_variables]
+    upstream = keras.ops.convert_to_tensor(dy, dtype=layer.dtype)
+
+    def weighted_output(inputs, gamma_value, beta_value):
+        outputs, _ = layer.stateless_call([gamma_value, beta_value], moving, inputs, training=True)
+        return outputs * upstream
+
+    _, (dx, dgamma, dbeta) = gradients_of(
+        weighted_output, [x, keras.ops.convert_to_numpy(gamma), keras.ops.convert_to_numpy(beta)]
+    )
+    return dx, dgamma, dbeta
 
 
 def compare_with_keras(shape, seed: int, momentum=0.99, eps=1e-3) -> dict:
@@ -50,13 +59,14 @@ def compare_with_keras(shape, seed: int, momentum=0.99, eps=1e-3) -> dict:
     layer.build(shape)
     layer.gamma.assign(gamma)
     layer.beta.assign(beta)
-    y_k, dx_k, dgamma_k, dbeta_k = keras_gradients(layer, x, dy)
-    infer_k = np.asarray(layer(x, training=False))
+    dx_k, dgamma_k, dbeta_k = keras_gradients(layer, x, dy)
+    y_k = keras.ops.convert_to_numpy(layer(x, training=True))  # also updates the moving stats
+    infer_k = keras.ops.convert_to_numpy(layer(x, training=False))
 
-    small = tuple(min(s, 3) for s in shape)  # numerical gradients on a small slice
+    small = tuple(min(side, 3) for side in shape)  # numerical gradients on a small slice
     x_small, dy_small = (
-        x[tuple(slice(0, s) for s in small)].copy(),
-        dy[tuple(slice(0, s) for s in small)],
+        x[tuple(slice(0, side) for side in small)].copy(),
+        dy[tuple(slice(0, side) for side in small)],
     )
     probe = BatchNorm.fresh(small[-1], momentum, eps)
     probe.gamma, probe.beta = gamma[: small[-1]], beta[: small[-1]]
@@ -73,8 +83,12 @@ def compare_with_keras(shape, seed: int, momentum=0.99, eps=1e-3) -> dict:
         "shape": list(shape),
         "output_train": float(np.abs(y_ours - y_k).max()),
         "output_inference": float(np.abs(infer_ours - infer_k).max()),
-        "running_mean": float(np.abs(ours.running_mean - np.asarray(layer.moving_mean)).max()),
-        "running_var": float(np.abs(ours.running_var - np.asarray(layer.moving_variance)).max()),
+        "running_mean": float(
+            np.abs(ours.running_mean - keras.ops.convert_to_numpy(layer.moving_mean)).max()
+        ),
+        "running_var": float(
+            np.abs(ours.running_var - keras.ops.convert_to_numpy(layer.moving_variance)).max()
+        ),
         "grad_x": float(np.abs(dx_ours - dx_k).max()),
         "grad_gamma": float(np.abs(dgamma_ours - dgamma_k).max()),
         "grad_beta": float(np.abs(dbeta_ours - dbeta_k).max()),
@@ -83,35 +97,46 @@ def compare_with_keras(shape, seed: int, momentum=0.99, eps=1e-3) -> dict:
 
 
 def epsilon_case(eps=1e-3) -> dict:
-    """A feature that is constant in the batch: its variance is zero."""
+    """A feature that is constant in the batch: its variance is zero.
+
+    Returns the batch, the NaN count of normalising without epsilon, and with epsilon the
+    largest absolute output of the constant feature and whether every output is finite.
+    """
     x = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [4.0, 5.0]])
     without = normalise_without_eps(x)
     bn = BatchNorm.fresh(2, eps=eps)
     with_eps, _ = bn.forward_train(x)
     return {
         "batch": x.tolist(),
-        "variance": x.var(axis=0).tolist(),
-        "without_eps_constant_feature": [None if np.isnan(v) else float(v) for v in without[:, 1]],
         "without_eps_nan_count": int(np.isnan(without).sum()),
-        "with_eps_constant_feature": with_eps[:, 1].tolist(),
+        "with_eps_constant_feature_largest": float(np.abs(with_eps[:, 1]).max()),
         "with_eps_finite": bool(np.isfinite(with_eps).all()),
     }
 
 
-def batch_of_one(seed: int) -> dict:
+def batch_of_one(shape, seed: int) -> dict:
+    """Training-mode batch norm on a batch of one example of ``shape`` (without the batch axis).
+
+    The statistics are taken over every axis but the channels: a dense feature has one value
+    per batch of one (so x - mu = 0 and the output is beta), a conv channel still has H * W.
+    Returns how many values each statistic saw, whether the output collapsed to beta, the
+    spread of the output within each channel and the largest input and gamma gradients.
+    """
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(1, 5))
-    bn = BatchNorm.fresh(5)
-    bn.beta = rng.normal(size=5)
+    x = rng.normal(size=(1, *shape))
+    features = shape[-1]
+    bn = BatchNorm.fresh(features)
+    bn.beta = rng.normal(size=features)
     y, cache = bn.forward_train(x)
-    dx, dgamma, dbeta = bn.backward(rng.normal(size=(1, 5)), cache)
+    dx, dgamma, _ = bn.backward(rng.normal(size=x.shape), cache)
+    channel_axes = tuple(range(y.ndim - 1))
     return {
-        "input": x[0].tolist(),
-        "output": y[0].tolist(),
-        "beta": bn.beta.tolist(),
-        "output_equals_beta": bool(np.allclose(y[0], bn.beta)),
-        "max_abs_grad_x": float(np.abs(dx).max()),
-        "max_abs_grad_gamma": float(np.abs(dgamma).max()),
+        "shape": [1, *shape],
+        "values_per_statistic": int(np.prod(shape[:-1], dtype=int)),
+        "output_equals_beta": bool(np.allclose(y, bn.beta)),
+        "largest_output_spread": float(y.std(axis=channel_axes).max()),
+        "largest_grad_x": float(np.abs(dx).max()),
+        "largest_grad_gamma": float(np.abs(dgamma).max()),
     }
 
 
@@ -176,27 +201,18 @@ def small_batch_accuracy(x, y, x_test, y_test, batch_sizes, steps: int, seed: in
     with each batch size, so that the running averages have had as many steps to settle."""
     rng = np.random.default_rng(seed)
     rows = []
-    for k, batch in enumerate(batch_sizes, start=1):
+    for number, batch in enumerate(batch_sizes, start=1):
         model = small_cnn(True, seed)
         repeats = -(-steps * batch // len(x))
         order = np.concatenate([rng.permutation(len(x)) for _ in range(repeats)])[: steps * batch]
-        start = time.perf_counter()
-        for idx in order.reshape(steps, batch):
-            model.train_on_batch(x[idx], y[idx])
-        loss, accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
-        rows.append(
-            {
-                "batch_size": batch,
-                "steps": steps,
-                "test_accuracy": float(accuracy),
-                "test_loss": float(loss),
-                "seconds": time.perf_counter() - start,
-            }
-        )
+        for indices in order.reshape(steps, batch):
+            model.train_on_batch(x[indices], y[indices])
+        _, accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
+        rows.append({"batch_size": batch, "test_accuracy": float(accuracy)})
         log.info(
             "batchnorm_checks: batch size %d (%d of %d): test accuracy %.4f after %d updates",
             batch,
-            k,
+            number,
             len(batch_sizes),
             accuracy,
             steps,
@@ -204,29 +220,26 @@ def small_batch_accuracy(x, y, x_test, y_test, batch_sizes, steps: int, seed: in
     return rows
 
 
-def step_time(model, x, y, batch: int, steps: int) -> float:
-    """Median seconds of one training step (after a warm-up step)."""
-    model.train_on_batch(x[:batch], y[:batch])
-    times = []
-    for i in range(steps):
-        sl = slice((i * batch) % (len(x) - batch), (i * batch) % (len(x) - batch) + batch)
-        start = time.perf_counter()
-        model.train_on_batch(x[sl], y[sl])
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+def training_step_seconds(model, x, y, batch_size: int, repeats: int) -> list[float]:
+    """Seconds of each of ``repeats`` training steps on consecutive batches (warm-up excluded)."""
+    starts = itertools.cycle(range(0, len(x) - batch_size + 1, batch_size))
+
+    def one_step():
+        start = next(starts)
+        model.train_on_batch(x[start : start + batch_size], y[start : start + batch_size])
+
+    return seconds_per_call(one_step, repeats)
 
 
 def speed_and_convergence(x, y, x_val, y_val, settings: dict, seed: int) -> dict:
-    out = {}
-    for name, bn in (("with_bn", True), ("without_bn", False)):
-        model = small_cnn(bn, seed)
-        out[name] = {
-            "seconds_per_step": step_time(
-                model, x, y, settings["batch_size"], settings["timing_steps"]
-            )
-        }
-        model = small_cnn(bn, seed)
-        history = model.fit(
+    """Per model ("with_bn", "without_bn"): the timing summary of a training step, the
+    validation accuracy per epoch, and the first epoch that reached the target (or None)."""
+    results = {}
+    for name, batchnorm in (("with_bn", True), ("without_bn", False)):
+        seconds = training_step_seconds(
+            small_cnn(batchnorm, seed), x, y, settings["batch_size"], settings["timing_steps"]
+        )
+        history = small_cnn(batchnorm, seed).fit(
             x,
             y,
             validation_data=(x_val, y_val),
@@ -234,20 +247,31 @@ def speed_and_convergence(x, y, x_val, y_val, settings: dict, seed: int) -> dict
             epochs=settings["max_epochs"],
             verbose=0,
         )
-        acc = history.history["val_accuracy"]
-        reached = next((i + 1 for i, a in enumerate(acc) if a >= settings["target_accuracy"]), None)
-        out[name].update({"val_accuracy": [float(a) for a in acc], "epochs_to_target": reached})
+        accuracy = [float(a) for a in history.history["val_accuracy"]]
+        reached = next(
+            (epoch for epoch, a in enumerate(accuracy, 1) if a >= settings["target_accuracy"]),
+            None,
+        )
+        results[name] = {
+            "step_seconds": timing_summary(seconds),
+            "val_accuracy": accuracy,
+            "epochs_to_target": reached,
+        }
         log.info(
-            "batchnorm_checks: %s: %.4f s/step, target reached at epoch %s",
+            "batchnorm_checks: %s: median %.4f s/step, target reached at epoch %s",
             name,
-            out[name]["seconds_per_step"],
+            results[name]["step_seconds"]["median"],
             reached,
         )
-    return out
+    return results
 
 
 def folding_check(x, y, seed: int, repeats: int = 20) -> dict:
-    """Fold each BN into the Dense before it; same outputs, less work at inference."""
+    """Fold the BN into the Dense before it: the same outputs, and the time of both models.
+
+    Returns the largest output difference, whether the predicted classes agree, and the timing
+    summaries (seconds to predict all of ``x``) of the model with BN and of the folded one.
+    """
     keras.utils.set_random_seed(seed)
     flat = x.reshape(len(x), -1)
     model = keras.Sequential(
@@ -263,13 +287,15 @@ def folding_check(x, y, seed: int, repeats: int = 20) -> dict:
     model.fit(flat, y, epochs=1, batch_size=64, verbose=0)
     dense, norm = model.get_layer("dense_a"), model.get_layer("bn_a")
     bn = BatchNorm(
-        np.asarray(norm.gamma),
-        np.asarray(norm.beta),
-        np.asarray(norm.moving_mean),
-        np.asarray(norm.moving_variance),
+        keras.ops.convert_to_numpy(norm.gamma),
+        keras.ops.convert_to_numpy(norm.beta),
+        keras.ops.convert_to_numpy(norm.moving_mean),
+        keras.ops.convert_to_numpy(norm.moving_variance),
         eps=norm.epsilon,
     )
-    kernel, bias = fold_into_dense(np.asarray(dense.kernel), np.asarray(dense.bias), bn)
+    kernel, bias = fold_into_dense(
+        keras.ops.convert_to_numpy(dense.kernel), keras.ops.convert_to_numpy(dense.bias), bn
+    )
     folded = keras.Sequential(
         [
             keras.Input((flat.shape[1],)),
@@ -280,22 +306,18 @@ def folding_check(x, y, seed: int, repeats: int = 20) -> dict:
     )
     folded.get_layer("dense_folded").set_weights([kernel.astype("float32"), bias.astype("float32")])
     folded.get_layer("out").set_weights(model.get_layer("out").get_weights())
-    a = model.predict(flat, batch_size=512, verbose=0)
-    b = folded.predict(flat, batch_size=512, verbose=0)
+    unfolded_output = model.predict(flat, batch_size=512, verbose=0)
+    folded_output = folded.predict(flat, batch_size=512, verbose=0)
 
-    def timed(m):
-        m.predict(flat[:512], batch_size=512, verbose=0)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            m.predict(flat, batch_size=512, verbose=0)
-            times.append(time.perf_counter() - start)
-        return float(np.median(times))
+    def prediction_seconds(network):
+        return timing_summary(
+            seconds_per_call(lambda: network.predict(flat, batch_size=512, verbose=0), repeats)
+        )
 
     return {
-        "max_abs_difference": float(np.abs(a - b).max()),
-        "same_predictions": bool((a.argmax(1) == b.argmax(1)).all()),
-        "seconds_with_bn": timed(model),
-        "seconds_folded": timed(folded),
+        "max_abs_difference": float(np.abs(unfolded_output - folded_output).max()),
+        "same_predictions": bool((unfolded_output.argmax(1) == folded_output.argmax(1)).all()),
+        "seconds_with_bn": prediction_seconds(model),
+        "seconds_folded": prediction_seconds(folded),
         "images": int(len(flat)),
     }

@@ -11,28 +11,50 @@ import keras
 import numpy as np
 
 
-def gradient_of(fn, x):
-    """(fn(x), d sum(fn(x)) / dx) on the active Keras backend. fn returns one score per sample."""
+def gradients_of(fn, arrays):
+    """(fn(*arrays), [d sum(fn(*arrays)) / d array for each array]) on the active Keras backend.
+
+    ``fn`` takes one backend tensor per array and returns a tensor of any shape; its sum is
+    differentiated. Results come back as NumPy arrays, each gradient shaped like its array.
+    Raises ``NotImplementedError`` for a backend without a gradient here.
+    """
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
-        x = tf.convert_to_tensor(x)
+        tensors = [tf.convert_to_tensor(a) for a in arrays]
         with tf.GradientTape() as tape:
-            tape.watch(x)
-            scores = fn(x)
-        return np.asarray(scores), np.asarray(tape.gradient(scores, x))
+            for tensor in tensors:
+                tape.watch(tensor)
+            values = fn(*tensors)
+            total = tf.reduce_sum(values)
+        grads = tape.gradient(total, tensors)
+        return np.asarray(values), [np.asarray(g) for g in grads]
     if backend == "jax":
         import jax
         import jax.numpy as jnp
 
-        scores, grads = jax.value_and_grad(lambda a: jnp.sum(fn(a)))(jnp.asarray(x))
-        return np.asarray(fn(jnp.asarray(x))), np.asarray(grads)
+        tensors = [jnp.asarray(a) for a in arrays]
+
+        def total_and_values(*inputs):
+            values = fn(*inputs)
+            return jnp.sum(values), values
+
+        (_, values), grads = jax.value_and_grad(
+            total_and_values, argnums=tuple(range(len(tensors))), has_aux=True
+        )(*tensors)
+        return np.asarray(values), [np.asarray(g) for g in grads]
     if backend == "torch":
         import torch
 
-        tensor = torch.as_tensor(np.asarray(x)).requires_grad_(True)
-        scores = fn(tensor)
-        scores.sum().backward()
-        return scores.detach().cpu().numpy(), tensor.grad.detach().cpu().numpy()
+        tensors = [torch.as_tensor(np.asarray(a)).requires_grad_(True) for a in arrays]
+        values = fn(*tensors)
+        values.sum().backward()
+        return values.detach().cpu().numpy(), [t.grad.detach().cpu().numpy() for t in tensors]
     raise NotImplementedError(f"no gradient for the {backend!r} backend")
+
+
+def gradient_of(fn, x):
+    """(fn(x), d sum(fn(x)) / dx) on the active Keras backend. fn returns one score per sample."""
+    values, (grad,) = gradients_of(fn, [x])
+    return values, grad

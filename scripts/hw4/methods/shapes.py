@@ -1,22 +1,30 @@
 """Output sizes and parameter counts of conv, dilated conv and pooling layers (Q5).
 
 The one formula behind every case, with padding P per side, dilation D, kernel K
-and stride S:
+and stride S (PyTorch's documented formula for ``nn.Conv2d`` and ``nn.MaxPool2d``;
+``nn.AvgPool2d`` is the case D = 1):
 
     W_out = floor((W_in + 2P - D(K - 1) - 1) / S) + 1
 
 'valid' is P = 0. 'same' (as Keras and TensorFlow define it) pads just enough
 that W_out = ceil(W_in / S): a total of max((W_out - 1) S + D(K - 1) + 1 - W_in, 0)
 pixels, the smaller half before and the larger half after.
+
+A layer's keys are honoured as PyTorch reads them or refused (``layer_key_errors``):
+a pooling window may be given as ``pool`` (Keras' name) or ``kernel`` (PyTorch's),
+max pooling takes a dilation, average pooling does not, and pooling has no filters or bias.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-LAYER_TYPES = ("conv", "maxpool", "avgpool")
-PADDINGS = ("same", "valid")
+import numpy as np
+
+POOLING = ("maxpool", "avgpool")
+# Keras' MaxPooling2D and AveragePooling2D default: a 2x2 window (PyTorch requires one).
+DEFAULT_POOL_WINDOW = 2
 
 
 def effective_kernel(kernel: int, dilation: int = 1) -> int:
@@ -32,7 +40,11 @@ def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> 
 
 
 def output_size(size: int, kernel: int, stride: int = 1, padding="valid", dilation: int = 1) -> int:
-    """Output length along one axis; zero or negative when the kernel does not fit."""
+    """Output length along one axis; zero or negative when the kernel does not fit.
+
+    ``padding`` is 'same', 'valid' or a whole number of cells per side; anything else raises
+    ``ValueError``.
+    """
     if padding == "same":
         return math.ceil(size / stride)
     if padding == "valid":
@@ -45,15 +57,122 @@ def output_size(size: int, kernel: int, stride: int = 1, padding="valid", dilati
 
 
 def conv_params(kernel: int, in_channels: int, filters: int, bias: bool = True) -> int:
+    """Weights K * K * C_in per filter, plus one bias per filter when ``bias``."""
     return filters * (kernel * kernel * in_channels + (1 if bias else 0))
+
+
+def layer_key_errors(layers: list[dict]) -> list[str]:
+    """One message per key that the shapes table could not honour, naming ``shapes.layers[i].key``.
+
+    Run on layers the schema has accepted (types and ranges already checked). A key is refused
+    when no framework reads it for that layer type, or when two keys contradict each other.
+    """
+    errors = []
+    for number, layer in enumerate(layers):
+        where = f"shapes.layers[{number}]"
+        kind = layer.get("type")
+        if kind == "conv":
+            if "pool" in layer:
+                errors.append(f"{where}.pool: a conv layer has no pooling window; give kernel")
+            continue
+        for key in ("filters", "bias"):
+            if key in layer:
+                errors.append(f"{where}.{key}: a {kind} layer has no {key}; remove it")
+        if "pool" in layer and "kernel" in layer and layer["pool"] != layer["kernel"]:
+            errors.append(
+                f"{where}.kernel: {layer['kernel']} contradicts pool {layer['pool']}; "
+                "give the pooling window once"
+            )
+        if kind == "avgpool" and layer.get("dilation", 1) != 1:
+            errors.append(
+                f"{where}.dilation: average pooling takes no dilation (neither PyTorch's "
+                "AvgPool2d nor Keras' AveragePooling2D has one); remove it or use maxpool"
+            )
+        window = layer.get("kernel", layer.get("pool", DEFAULT_POOL_WINDOW))
+        padding = layer.get("padding", "valid")
+        if isinstance(padding, int) and padding > window // 2:
+            errors.append(
+                f"{where}.padding: {padding} is more than half the {window}x{window} pooling "
+                "window, which PyTorch refuses"
+            )
+    return errors
+
+
+@dataclass
+class LayerSettings:
+    """A layer's keys with every default resolved, as the table computes them."""
+
+    kind: str
+    kernel: int
+    stride: int
+    dilation: int
+    padding: str | int
+    filters: int | None
+    bias: bool
+    name: str
+
+
+def resolve(layer: dict) -> LayerSettings:
+    """The settings a layer entry stands for (pooling: window from ``kernel`` or ``pool``,
+    stride defaulting to the window, as in Keras and PyTorch)."""
+    kind = layer["type"]
+    if kind == "conv":
+        kernel, default_stride = layer["kernel"], 1
+    else:
+        kernel = layer.get("kernel", layer.get("pool", DEFAULT_POOL_WINDOW))
+        default_stride = kernel
+    settings = LayerSettings(
+        kind=kind,
+        kernel=kernel,
+        stride=layer.get("stride", default_stride),
+        dilation=layer.get("dilation", 1),
+        padding=layer.get("padding", "valid"),
+        filters=layer.get("filters"),
+        bias=layer.get("bias", True),
+        name="",
+    )
+    settings.name = layer.get("name") or describe(settings)
+    return settings
+
+
+def describe(layer: LayerSettings) -> str:
+    """The label of a layer, built from the values the table computed with."""
+    window = f"{layer.kernel}x{layer.kernel}, stride {layer.stride}"
+    dilation = f", dilation {layer.dilation}" if layer.dilation > 1 else ""
+    if layer.kind == "conv":
+        name = "Dilated conv" if layer.dilation > 1 else "Conv"
+        return f"{name}({layer.filters}, {window}{dilation}, {layer.padding})"
+    name = "MaxPool" if layer.kind == "maxpool" else "AvgPool"
+    padding = "" if layer.padding == "valid" else f", {layer.padding}"
+    return f"{name}({window}{dilation}{padding})"
+
+
+def keras_support(layer: LayerSettings) -> str:
+    """Why Keras cannot build the layer, or "" when it can."""
+    if layer.kind == "conv" and layer.stride > 1 and layer.dilation > 1:
+        return "Keras/TensorFlow refuse strides > 1 together with dilation_rate > 1"
+    if layer.kind != "conv" and layer.dilation > 1:
+        return "Keras pooling layers take no dilation"
+    if layer.kind != "conv" and not isinstance(layer.padding, str):
+        return "Keras pooling takes only 'same' or 'valid' padding"
+    return ""
+
+
+def pytorch_support(layer: LayerSettings) -> str:
+    """Why PyTorch's ``nn.Conv2d``/``nn.MaxPool2d``/``nn.AvgPool2d`` refuses the layer's
+    settings, or "" when it builds them (a kernel too large for its input is a separate case)."""
+    if layer.padding == "same" and layer.kind != "conv":
+        return "PyTorch pooling has no 'same' padding"
+    if layer.padding == "same" and layer.stride > 1:
+        return "PyTorch refuses padding='same' for strided convolutions"
+    return ""
 
 
 @dataclass
 class LayerRow:
     index: int
     layer: str
-    type: str
-    input_shape: tuple[int, int, int]
+    input_shape: tuple[int, int, int] | None
     output_shape: tuple[int, int, int] | None
     raw_output_size: int
     params: int
@@ -65,117 +184,90 @@ class LayerRow:
     pad_after: int
     keras_buildable: bool
     keras_note: str
+    pytorch_buildable: bool
+    pytorch_note: str
     output_channels: int
 
     def as_dict(self) -> dict:
-        fmt = lambda s: "x".join(str(v) for v in s) if s else ""  # noqa: E731
-        return {
-            "index": self.index,
-            "layer": self.layer,
-            "type": self.type,
-            "input_shape": fmt(self.input_shape),
-            "output_shape": fmt(self.output_shape),
-            "raw_output_size": self.raw_output_size,
-            "params": self.params,
-            "valid": self.valid,
-            "reason": self.reason,
-            "effective_kernel": self.effective_kernel,
-            "padding": self.padding,
-            "pad_before": self.pad_before,
-            "pad_after": self.pad_after,
-            "keras_buildable": self.keras_buildable,
-            "keras_note": self.keras_note,
-            "output_channels": self.output_channels,
-        }
+        row = asdict(self)
+        for key in ("input_shape", "output_shape"):
+            row[key] = "x".join(str(side) for side in row[key]) if row[key] else ""
+        return row
 
 
 COLUMNS = list(LayerRow.__dataclass_fields__)
 
 
-def describe(layer: dict) -> str:
-    kind = layer["type"]
-    k, s = layer.get("kernel", layer.get("pool")), layer.get("stride", 1)
-    if kind == "conv":
-        d = layer.get("dilation", 1)
-        name = "Dilated conv" if d > 1 else "Conv"
-        extra = f", dilation {d}" if d > 1 else ""
-        return f"{name}({layer['filters']}, {k}x{k}, stride {s}{extra}, {layer.get('padding', 'valid')})"
-    return f"{'MaxPool' if kind == 'maxpool' else 'AvgPool'}({k}x{k}, stride {s})"
-
-
 def network_table(input_shape: list[int], layers: list[dict]) -> list[LayerRow]:
-    """One row per layer: output shape, parameters, and whether the layer can exist."""
+    """One row per layer: output shape, parameters, and whether the layer can exist.
+
+    ``input_shape`` is (height, width, channels) with height == width. Raises ``ValueError``
+    naming ``shapes.input_shape`` or the first layer key that is not honoured.
+    """
     height, width, channels = input_shape
     if height != width:
-        raise ValueError("input_shape: only square inputs are supported (height == width)")
+        raise ValueError("shapes.input_shape: only square inputs are supported (height == width)")
+    errors = layer_key_errors(layers)
+    if errors:
+        raise ValueError(errors[0])
     rows: list[LayerRow] = []
-    size, chans, broken_at = height, channels, None
-    for i, layer in enumerate(layers, start=1):
-        kind = layer["type"]
-        if kind not in LAYER_TYPES:
-            raise ValueError(
-                f"shapes.layers[{i - 1}].type: {kind!r} is not one of {', '.join(LAYER_TYPES)}"
-            )
-        padding = layer.get("padding", "valid")
-        stride = layer.get("stride", 1 if kind == "conv" else layer.get("pool", 2))
-        dilation = layer.get("dilation", 1) if kind == "conv" else 1
-        kernel = layer["kernel"] if kind == "conv" else layer.get("pool", 2)
-        out_chans = layer["filters"] if kind == "conv" else chans
+    size, in_channels, broken_at = height, channels, None
+    for index, entry in enumerate(layers, start=1):
+        layer = resolve(entry)
+        out_channels = layer.filters if layer.kind == "conv" else in_channels
         params = (
-            conv_params(kernel, chans, out_chans, layer.get("bias", True)) if kind == "conv" else 0
+            conv_params(layer.kernel, in_channels, out_channels, layer.bias)
+            if layer.kind == "conv"
+            else 0
         )
-        eff = effective_kernel(kernel, dilation)
+        span = effective_kernel(layer.kernel, layer.dilation)
         if broken_at is None:
-            raw = output_size(size, kernel, stride, padding, dilation)
-            before, after = (
-                same_padding(size, kernel, stride, dilation)
-                if padding == "same"
-                else ((padding, padding) if isinstance(padding, int) else (0, 0))
-            )
+            raw = output_size(size, layer.kernel, layer.stride, layer.padding, layer.dilation)
+            if layer.padding == "same":
+                before, after = same_padding(size, layer.kernel, layer.stride, layer.dilation)
+            elif isinstance(layer.padding, int):
+                before, after = layer.padding, layer.padding
+            else:
+                before, after = 0, 0
         else:
             raw, before, after = 0, 0, 0
-        keras_ok = not (kind == "conv" and stride > 1 and dilation > 1)
-        keras_note = (
-            ""
-            if keras_ok
-            else "Keras/TensorFlow refuse strides > 1 together with dilation_rate > 1"
-        )
-        if kind != "conv" and not isinstance(padding, str):
-            keras_ok, keras_note = False, "Keras pooling takes only 'same' or 'valid' padding"
+        keras_note, pytorch_note = keras_support(layer), pytorch_support(layer)
+        input_here = (size, size, in_channels) if broken_at is None else None
         if broken_at is not None:
             valid, reason, out_shape = False, f"follows invalid layer {broken_at}", None
         elif raw <= 0:
-            broken_at = i
+            broken_at = index
             padded = size + before + after
-            valid = False
+            valid, out_shape = False, None
             reason = (
-                f"output size {raw}: the effective kernel {eff} exceeds the padded input {padded}"
+                f"output size {raw}: the effective kernel {span} exceeds the padded input {padded}"
             )
-            out_shape = None
+            pytorch_note = pytorch_note or "PyTorch refuses a kernel larger than its input"
         else:
-            valid, reason, out_shape = True, "", (raw, raw, out_chans)
+            valid, reason, out_shape = True, "", (raw, raw, out_channels)
         rows.append(
             LayerRow(
-                index=i,
-                layer=layer.get("name") or describe(layer),
-                type=kind,
-                input_shape=(size, size, chans) if broken_at in (None, i) else None,
+                index=index,
+                layer=layer.name,
+                input_shape=input_here,
                 output_shape=out_shape,
                 raw_output_size=raw,
                 params=params,
                 valid=valid,
                 reason=reason,
-                effective_kernel=eff,
-                padding=str(padding),
+                effective_kernel=span,
+                padding=str(layer.padding),
                 pad_before=before,
                 pad_after=after,
-                keras_buildable=keras_ok,
+                keras_buildable=not keras_note,
                 keras_note=keras_note,
-                output_channels=out_chans,
+                pytorch_buildable=not pytorch_note,
+                pytorch_note=pytorch_note,
+                output_channels=out_channels,
             )
         )
         if valid:
-            size, chans = raw, out_chans
+            size, in_channels = raw, out_channels
     return rows
 
 
@@ -184,22 +276,77 @@ def padding_rule_table(
 ):
     """The 'same' padding for odd and even kernels, stride > 1 and dilation: one row per case."""
     rows = []
-    for k in kernels:
-        for s in strides:
-            for d in dilations:
-                for n in sizes:
-                    before, after = same_padding(n, k, s, d)
+    for kernel in kernels:
+        for stride in strides:
+            for dilation in dilations:
+                for size in sizes:
+                    before, after = same_padding(size, kernel, stride, dilation)
                     rows.append(
                         {
-                            "kernel": k,
-                            "stride": s,
-                            "dilation": d,
-                            "input": n,
-                            "effective_kernel": effective_kernel(k, d),
-                            "output": math.ceil(n / s),
+                            "kernel": kernel,
+                            "stride": stride,
+                            "dilation": dilation,
+                            "input": size,
+                            "effective_kernel": effective_kernel(kernel, dilation),
+                            "output": math.ceil(size / stride),
                             "pad_total": before + after,
                             "pad_before": before,
                             "pad_after": after,
                         }
                     )
     return rows
+
+
+def dilated_conv(image: np.ndarray, kernel: np.ndarray, stride: int, dilation: int) -> np.ndarray:
+    """'Valid' strided, dilated cross-correlation (what Conv2D computes), without bias.
+
+    ``image`` is (H, W, C_in), ``kernel`` (K, K, C_in, C_out); output (W_out, W_out, C_out)
+    with W_out from ``output_size``. Computed as a sum over the K * K kernel taps, each a
+    strided slice of the image times that tap's weights.
+    """
+    taps = kernel.shape[0]
+    out = output_size(image.shape[0], taps, stride, "valid", dilation)
+    result = np.zeros((out, out, kernel.shape[3]))
+    reach = stride * (out - 1) + 1
+    for row in range(taps):
+        for column in range(taps):
+            patch = image[
+                row * dilation : row * dilation + reach : stride,
+                column * dilation : column * dilation + reach : stride,
+            ]
+            result += patch @ kernel[row, column]
+    return result
+
+
+def subsample_equivalence(input_shape: tuple[int, int, int], layer: dict, seed: int) -> dict:
+    """Check on random data that a conv with stride S and dilation D equals the stride-1 conv
+    with dilation D sampled at every S-th row and column (the layer's padding applied first).
+
+    This is how a layer Keras refuses (stride > 1 with dilation > 1) can still be computed.
+    Returns the three output shapes and the largest absolute difference.
+    """
+    settings = resolve(layer)
+    rng = np.random.default_rng(seed)
+    image = rng.normal(size=input_shape)
+    if settings.padding == "same":
+        before, after = same_padding(
+            input_shape[0], settings.kernel, settings.stride, settings.dilation
+        )
+    elif isinstance(settings.padding, int):
+        before = after = settings.padding
+    else:
+        before = after = 0
+    image = np.pad(image, ((before, after), (before, after), (0, 0)))
+    weights = rng.normal(size=(settings.kernel, settings.kernel, input_shape[2], settings.filters))
+    direct = dilated_conv(image, weights, settings.stride, settings.dilation)
+    stride_one = dilated_conv(image, weights, 1, settings.dilation)
+    # floor((W - span) / S) + 1 == ceil((W - span + 1) / S): the shapes always agree.
+    subsampled = stride_one[:: settings.stride, :: settings.stride]
+    return {
+        "stride": settings.stride,
+        "dilation": settings.dilation,
+        "direct_shape": list(direct.shape),
+        "stride_one_shape": list(stride_one.shape),
+        "subsampled_shape": list(subsampled.shape),
+        "max_abs_difference": float(np.abs(direct - subsampled).max()),
+    }

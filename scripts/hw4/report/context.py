@@ -208,45 +208,59 @@ def q3_section(inputs: dict) -> dict:
 
 
 def q4_section(inputs: dict) -> dict:
-    m = read_json(inputs["rnn_vs_cnn"])
-    timing = m["timing"]
+    measurements = read_json(inputs["rnn_vs_cnn"])
+    timing = measurements["timing"]
     longest = max(r["length"] for r in timing)
     shortest = min(r["length"] for r in timing)
+    conv, lstm = measurements["models"]["Conv1D stack"], measurements["models"]["LSTM"]
+    growth_conv = measurements["growth"]["Conv1D stack"]
+    growth_lstm = measurements["growth"]["LSTM"]
 
     def at(model, length):
         return next(r for r in timing if r["model"] == model and r["length"] == length)
 
+    if growth_lstm["lower"] > growth_conv["upper"]:
+        growth_order = "lstm_steeper"
+    elif growth_conv["lower"] > growth_lstm["upper"]:
+        growth_order = "conv_steeper"
+    else:
+        growth_order = "overlap"
     return {
-        "m": m,
-        "provenance": m["provenance"],
-        "params_agree": all(r["formula"] == r["keras"] for r in m["parameters"]),
+        "measurements": measurements,
+        "provenance": measurements["provenance"],
+        "params_agree": all(r["formula"] == r["keras"] for r in measurements["parameters"]),
+        "conv": conv,
+        "lstm": lstm,
+        "params_gap_percent": 100 * abs(conv["params"] - lstm["params"]) / lstm["params"],
+        "growth_conv": growth_conv,
+        "growth_lstm": growth_lstm,
+        "growth_order": growth_order,
         "shortest": shortest,
         "longest": longest,
         "conv_short": at("Conv1D stack", shortest),
         "conv_long": at("Conv1D stack", longest),
         "lstm_short": at("LSTM", shortest),
         "lstm_long": at("LSTM", longest),
-        "ratio_long": at("LSTM", longest)["seconds_per_step"]
-        / at("Conv1D stack", longest)["seconds_per_step"],
+        "ratio_long": at("LSTM", longest)["median"] / at("Conv1D stack", longest)["median"],
+        "lstm_at_longest": measurements["lstm_at_longest"],
+        "conditions": measurements["timing_conditions"],
     }
 
 
 def q6_section(inputs: dict) -> dict:
-    c = read_json(inputs["batchnorm"])
-    speed = c["speed"]
+    checks = read_json(inputs["batchnorm"])
+    speed, folding = checks["speed"], checks["folding"]
+    drift_rows = checks["running_stats_drift"]["rows"]
     return {
-        "c": c,
-        "provenance": c["provenance"],
-        "step_ratio": speed["with_bn"]["seconds_per_step"]
-        / speed["without_bn"]["seconds_per_step"],
-        "fold_speedup": c["folding"]["seconds_with_bn"] / c["folding"]["seconds_folded"],
-        "drift_one": next(
-            r
-            for r in c["running_stats_drift"]["rows"]
-            if r["batch_size"] == min(x["batch_size"] for x in c["running_stats_drift"]["rows"])
-        ),
-        "best_small": max(c["small_batches"]["rows"], key=lambda r: r["test_accuracy"]),
-        "worst_small": min(c["small_batches"]["rows"], key=lambda r: r["test_accuracy"]),
+        "checks": checks,
+        "provenance": checks["provenance"],
+        "verdicts": checks["verdicts"],
+        "step_ratio": speed["with_bn"]["step_seconds"]["median"]
+        / speed["without_bn"]["step_seconds"]["median"],
+        "fold_ratio": folding["seconds_folded"]["median"] / folding["seconds_with_bn"]["median"],
+        "drift_one": min(drift_rows, key=lambda r: r["batch_size"]),
+        "best_small": max(checks["small_batches"]["rows"], key=lambda r: r["test_accuracy"]),
+        "worst_small": min(checks["small_batches"]["rows"], key=lambda r: r["test_accuracy"]),
     }
 
 

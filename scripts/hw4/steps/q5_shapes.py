@@ -8,16 +8,24 @@ from __future__ import annotations
 import logging
 
 from hw4.io.provenance import provenance
-from hw4.methods.shapes import COLUMNS, network_table, padding_rule_table
+from hw4.methods.shapes import COLUMNS, network_table, padding_rule_table, subsample_equivalence
 
 log = logging.getLogger("hw4")
 
 
-def run(input_shape: list[int], layers: list[dict]) -> dict:
+def parse_shape(text: str) -> tuple[int, ...]:
+    """'62x62x128' -> (62, 62, 128), as the table writes shapes."""
+    return tuple(int(part) for part in text.split("x"))
+
+
+def run(input_shape: list[int], layers: list[dict], seed: int) -> dict:
     """The Q5 tables for a network given as in ``config.yaml``'s ``shapes`` section.
 
     Returns ``{"layers": rows, "layer_columns": [...], "padding": rows, "padding_columns":
     [...], "summary": {...}}``: rows are dicts ready for CSV, the summary is the JSON artifact.
+    The total counts only the layers that can exist; invalid layers are listed apart. For every
+    layer that exists but that Keras refuses (stride > 1 with dilation > 1), the summary holds
+    the check that a stride-1 dilated convolution subsampled every S cells gives the same output.
     """
     rows = [row.as_dict() for row in network_table(input_shape, layers)]
     for row in rows:
@@ -25,14 +33,30 @@ def run(input_shape: list[int], layers: list[dict]) -> dict:
             "layer %(index)s %(layer)s -> %(output_shape)s, %(params)s params, valid=%(valid)s",
             row,
         )
+    equivalence = []
+    for row, layer in zip(rows, layers, strict=True):
+        if row["valid"] and layer["type"] == "conv" and not row["keras_buildable"]:
+            check = subsample_equivalence(parse_shape(row["input_shape"]), layer, seed)
+            equivalence.append({"index": row["index"], **check})
+            log.info(
+                "layer %s: stride-%s conv against stride 1 subsampled: largest difference %.2e",
+                row["index"],
+                check["stride"],
+                check["max_abs_difference"],
+            )
     padding = padding_rule_table()
     summary = {
         "input_shape": input_shape,
         "layers": len(rows),
         "valid_layers": sum(r["valid"] for r in rows),
         "first_invalid": next((r["index"] for r in rows if not r["valid"]), None),
-        "total_params": sum(r["params"] for r in rows),
-        "keras_unbuildable": [r["index"] for r in rows if not r["keras_buildable"]],
+        "total_params": sum(r["params"] for r in rows if r["valid"]),
+        "invalid_params": [
+            {"index": r["index"], "params": r["params"]}
+            for r in rows
+            if not r["valid"] and r["params"]
+        ],
+        "subsample_equivalence": equivalence,
         "provenance": provenance(),
     }
     return {
