@@ -37,27 +37,26 @@ def typed_rows(path) -> list[dict]:
     return [{k: parse_value(v) for k, v in row.items()} for row in read_csv_rows(path)]
 
 
-def read_benchmarks(paths: dict[str, str]) -> list[dict]:
-    """Wall time and peak memory of each rule from Snakemake's benchmark files."""
-    rows = []
-    for rule, path in sorted(paths.items()):
-        table = read_csv_rows(path, delimiter="\t")
-        if not table:
-            raise MissingArtifact(f"{path}: empty benchmark file")
-        last = table[-1]
-        rows.append(
-            {
-                "rule": rule,
-                "seconds": float(last["s"]),
-                "max_rss_mb": float(last["max_rss"])
-                if last["max_rss"] not in ("-", "NA", "")
-                else None,
-                "cpu_seconds": float(last["cpu_time"])
-                if last.get("cpu_time") not in (None, "-", "NA", "")
-                else None,
-            }
-        )
-    return rows
+def read_benchmark(path: str | Path) -> dict:
+    """Wall time, CPU time (s) and peak memory (MB) of a rule's last run, from its benchmark file.
+
+    Snakemake writes ``-`` or ``NA`` where it could not measure; those become ``None``.
+    """
+    table = read_csv_rows(path, delimiter="\t")
+    if not table:
+        raise MissingArtifact(f"{path}: empty benchmark file")
+    last_run = table[-1]
+
+    def measured(column: str) -> float | None:
+        text = last_run.get(column)
+        return None if text in (None, "-", "NA", "") else float(text)
+
+    # "s" is Snakemake's name for the wall-clock seconds column.
+    return {
+        "seconds": float(last_run["s"]),
+        "cpu_seconds": measured("cpu_time"),
+        "max_rss_mb": measured("max_rss"),
+    }
 
 
 def git_commit(repo: str | Path) -> dict:
@@ -74,6 +73,7 @@ def git_commit(repo: str | Path) -> dict:
 
 
 def config_hash(config: dict) -> str:
+    """SHA-256 of the whole (validated) config, written with sorted keys."""
     text = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -215,36 +215,73 @@ SECTION_LOADERS = {
 }
 
 
+def artifact_sources(paths: dict[str, str], made_by: dict[str, str]) -> dict[str, dict]:
+    """Where each artifact the report shows comes from: ``{name: {rule, file, sha256}}``.
+
+    ``paths`` maps the names the templates use (``q5_table``, ``cnn_confusion``) to files;
+    ``made_by`` maps each file to the rule that wrote it. A file no rule claims fails here.
+    """
+    sources = {}
+    for name, path in sorted(paths.items()):
+        if str(path) not in made_by:
+            raise MissingArtifact(f"{name}: {path} is not an output of any rule the report reads")
+        sources[name] = {"rule": made_by[str(path)], "file": str(path), "sha256": sha256_of(path)}
+    return sources
+
+
 def build_context(
-    inputs: dict, sections: list[str], config: dict, repo: str | Path, original: dict
+    artifacts: dict[str, str],
+    figures: dict[str, str],
+    rules: dict[str, dict],
+    sections: list[dict],
+    settings: dict,
+    config_sha256: str,
+    repo: str | Path,
+    original: dict,
 ) -> dict:
-    """Load every section's artifacts; a missing file fails here, before any rendering."""
-    for key, path in inputs.items():
-        if isinstance(path, (str, Path)) and not Path(path).exists():
-            raise MissingArtifact(f"{key}: {path} does not exist")
-    context = {
-        name: SECTION_LOADERS[name](inputs)
-        for name in ["data", *sections]
-        if name in SECTION_LOADERS
-    }
+    """Load every section's artifacts; a missing file fails here, before any rendering.
+
+    ``artifacts`` and ``figures`` map the names the templates use to files; ``rules`` maps
+    each rule whose outputs the report reads to ``{script, benchmark, outputs}``; ``sections``
+    is report/sections.yaml; ``settings`` is the config's ``report`` block.
+    """
+    for name, path in {**artifacts, **figures}.items():
+        if not Path(path).exists():
+            raise MissingArtifact(f"{name}: {path} does not exist")
+    unknown = [section["key"] for section in sections if section["key"] not in SECTION_LOADERS]
+    if unknown or sections[0]["key"] != "data":
+        problem = f"no loader for section {unknown[0]!r}" if unknown else "data must come first"
+        raise MissingArtifact(f"report/sections.yaml: {problem}")
+    context = {section["key"]: SECTION_LOADERS[section["key"]](artifacts) for section in sections}
+    # The data section holds the data's provenance records themselves; the other sections
+    # hold their artifacts, each carrying a provenance block.
     provenances = [context["data"]["mnist"], context["data"]["energy"]]
-    for name in sections:
-        for key, value in context.get(name, {}).items():
+    for name in [section["key"] for section in sections[1:]]:
+        for key, value in context[name].items():
             if key.endswith("provenance") and isinstance(value, dict):
                 provenances.append(value)
             elif isinstance(value, dict) and isinstance(value.get("provenance"), dict):
                 provenances.append(value["provenance"])
-    context["sections"] = sections
+    context["section_list"] = sections
     context["original"] = original
     if "q5" in context:
         context["q5"]["comparison"] = compare_q5(context["q5"]["layers"], original["q5"]["layers"])
-    context["report"] = dict(config["report"])
-    context["report"]["date"] = report_date(config["report"].get("date", ""), provenances)
+    context["report"] = {**settings, "date": report_date(settings["date"], provenances)}
+    made_by = {output: rule for rule, record in rules.items() for output in record["outputs"]}
+    context["sources"] = artifact_sources({**artifacts, **figures}, made_by)
     context["provenance"] = {
         "git": git_commit(repo),
-        "config_sha256": config_hash(config),
-        "benchmarks": read_benchmarks(inputs.get("benchmarks", {})),
-        "devices": sorted({p.get("device", "") for p in provenances if p.get("device")}),
+        "config_sha256": config_sha256,
+        "rules": [
+            {
+                "rule": rule,
+                "script": record["script"],
+                "benchmark": record["benchmark"],
+                **read_benchmark(record["benchmark"]),
+            }
+            for rule, record in rules.items()
+        ],
+        "devices": sorted({p["device"] for p in provenances if p.get("device")}),
         "versions": merge_versions(provenances),
     }
     return context
