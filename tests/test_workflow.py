@@ -9,7 +9,17 @@ import shutil
 
 import pytest
 from conftest import REPO, run_snakemake
-from pdftools import fonts, normalise, numbers_in, page_count, pdf_text, render_pages
+from pdftools import (
+    fonts,
+    html_tables,
+    misplaced_values,
+    normalise,
+    numbers_in,
+    page_count,
+    pdf_text,
+    render_pages,
+    word_boxes,
+)
 
 TINY = REPO / "tests" / "configs" / "tiny.yaml"
 
@@ -185,6 +195,17 @@ def test_pdf_holds_words_and_every_q5_number(run):
             if row["valid"] == "True":
                 for side in row["output_shape"].split("x"):
                     assert side in found
+
+
+@pytest.mark.slow
+def test_every_table_value_stands_under_its_header(run):
+    """In both directions a value's box overlaps its column header's box on the page."""
+    report = run / "results/report"
+    tables = html_tables(report / "hw4-report.html")
+    checked, problems = misplaced_values(word_boxes(report / "hw4-report.pdf"), tables)
+    assert not problems, "\n".join(problems[:20])
+    assert len(tables) >= 20 and checked >= 300, (len(tables), checked)
+    assert {table["dir"] for table in tables} == {"rtl", "ltr"}
 
 
 @pytest.mark.slow
