@@ -8,6 +8,7 @@ import re
 import shutil
 
 import pytest
+import yaml
 from conftest import REPO, run_snakemake
 from pdftools import (
     fonts,
@@ -238,6 +239,26 @@ def test_killed_report_leaves_no_finished_pdf(run, tmp_path):
     result = run_snakemake(copy, "--cores", "1", "--forcerun", "report", configfile=TINY)
     assert result.returncode != 0
     assert not (copy / "results/report/hw4-report.pdf").exists()
+
+
+def test_failed_job_log_holds_its_error(tmp_path):
+    """A job that fails keeps its error in its log, and Snakemake shows that log."""
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(b"not an npz archive")
+    config = yaml.safe_load(TINY.read_text())
+    config["data"]["mnist"] = {"source": "path", "path": str(corrupt)}
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+    result = run_snakemake(
+        tmp_path / "run", "--cores", "1", "results/data/mnist.npz", configfile=config_file
+    )
+    assert result.returncode != 0
+    log = (tmp_path / "run/logs/data/mnist.log").read_text()
+    assert "DataError" in log and f"{corrupt}: not a readable .npz file" in log, log
+    assert "Traceback" in log, log
+    shown = result.stdout + result.stderr
+    assert "Logfile logs/data/mnist.log" in shown and "not a readable .npz file" in shown, shown
+    assert not (tmp_path / "run/results/data/mnist.npz").exists()
 
 
 @pytest.mark.slow
