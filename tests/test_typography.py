@@ -16,6 +16,14 @@ def test_persian_digits_and_separators():
     assert 'dir="ltr"' in fa(-10)  # the minus stays on the left inside RTL text
 
 
+def test_minus_sign_stands_left_of_the_digits_in_both_directions():
+    assert pct(-0.05, lang="fa") == '<span dir="ltr" class="num">−۵٫۰۰٪</span>'
+    assert fa(-0.5, 2) == '<span dir="ltr" class="num">−۰٫۵۰</span>'
+    assert str(pct(-0.05)) == "−5.00%"
+    assert num(-1234.5, 1) == "−1,234.5"
+    assert 'dir="ltr"' not in pct(0.05, lang="fa") + fa(3)
+
+
 def test_latin_numbers():
     assert num(819328) == "819,328"
     assert num(0.12345, 3) == "0.123"

@@ -266,7 +266,12 @@ def build_context(
     context["original"] = original
     if "q5" in context:
         context["q5"]["comparison"] = compare_q5(context["q5"]["layers"], original["q5"]["layers"])
-    context["report"] = {**settings, "date": report_date(settings["date"], provenances)}
+    context["report"] = {
+        **settings,
+        # An ID typed without quotes reaches the config as a number.
+        "student_id": str(settings["student_id"]),
+        "date": report_date(settings["date"], provenances),
+    }
     made_by = {output: rule for rule, record in rules.items() for output in record["outputs"]}
     context["sources"] = artifact_sources({**artifacts, **figures}, made_by)
     context["provenance"] = {
