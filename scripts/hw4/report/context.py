@@ -229,6 +229,39 @@ def artifact_sources(paths: dict[str, str], made_by: dict[str, str]) -> dict[str
     return sources
 
 
+def results_at_a_glance(artifacts: dict[str, str], context: dict) -> dict:
+    """The headline numbers and verdicts of this run, for the page after the title page.
+
+    Read from the artifacts themselves, and from the verdicts the sections already drew
+    (the Q5 comparison, the Grad-CAM randomisation check), so the page and the sections
+    never disagree.
+    """
+    best = read_json(artifacts["tuning_best"])
+    cnn = read_json(artifacts["cnn_metrics"])
+    lstm = read_json(artifacts["lstm_metrics"])
+    checks = read_json(artifacts["batchnorm"])
+    gradcam = read_json(artifacts["gradcam_metrics"])
+    baseline, baseline_errors = min(lstm["baselines"].items(), key=lambda item: item[1]["rmse"])
+    comparison = context["q5"]["comparison"]
+    return {
+        "tuned_test_accuracy": best["test_accuracy"],
+        "cnn_test_accuracy": cnn["test_accuracy"],
+        "lstm_rmse": lstm["model"]["rmse"],
+        "lstm_unit": lstm["unit"],
+        "best_baseline": baseline,
+        "best_baseline_rmse": baseline_errors["rmse"],
+        "beats_every_baseline": lstm["beats_every_baseline"],
+        "q5_layers_agreeing": sum(row["agrees"] for row in comparison),
+        "q5_layers": len(comparison),
+        "batchnorm_largest_difference": checks["largest_difference"],
+        "batchnorm_trainable": checks["parameter_counts"]["with_bias"]["trainable"],
+        "batchnorm_non_trainable": checks["parameter_counts"]["with_bias"]["non_trainable"],
+        "gradcam_model_unchanged": gradcam["model_unchanged"],
+        "gradcam_randomisation_passes": context["q7"]["sanity_passes"],
+        "gradcam_faithful": gradcam["faithfulness"]["faithful"],
+    }
+
+
 def build_context(
     artifacts: dict[str, str],
     figures: dict[str, str],
@@ -266,6 +299,7 @@ def build_context(
     context["original"] = original
     if "q5" in context:
         context["q5"]["comparison"] = compare_q5(context["q5"]["layers"], original["q5"]["layers"])
+    context["glance"] = results_at_a_glance(artifacts, context)
     context["report"] = {
         **settings,
         # An ID typed without quotes reaches the config as a number.
