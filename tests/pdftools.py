@@ -150,8 +150,8 @@ def _cells(words: list[dict]) -> list[dict]:
     """The words of a page grouped into table cells (and, outside tables, into lines).
 
     Words of one line further apart than a wide space (5 pt) belong to different cells;
-    a run of words right under another (lines of a cell are about 2.5 pt apart, rows of a
-    table about 8 pt) continues its cell. Diacritics extracted on their own are dropped.
+    a run of words right under another (a cell's lines touch, rows of a table stand about
+    5 pt apart) continues its cell. Diacritics extracted on their own are dropped.
     """
     words = [word for word in words if sum(letters(word["text"]).values())]
     runs: list[dict] = []
@@ -173,7 +173,7 @@ def _cells(words: list[dict]) -> list[dict]:
             (
                 cell
                 for cell in cells
-                if 0 <= run["yMin"] - cell["yMax"] < 4.5
+                if -1 < run["yMin"] - cell["yMax"] < 3
                 and run["xMin"] < cell["xMax"]
                 and run["xMax"] > cell["xMin"]
             ),
