@@ -1,0 +1,81 @@
+"""The report stack's own decisions: where each artifact comes from, benchmark files,
+the section list, and the report settings the config accepts."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+
+from hw4.config_check import check_config
+from hw4.report.context import (
+    SECTION_LOADERS,
+    MissingArtifact,
+    artifact_sources,
+    build_context,
+    read_benchmark,
+)
+
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def test_artifact_sources_name_rule_file_and_digest(tmp_path):
+    table = tmp_path / "q5_layers.csv"
+    table.write_text("index,params\n1,1792\n")
+    sources = artifact_sources({"q5_table": str(table)}, {str(table): "q5_shapes"})
+    digest = hashlib.sha256(table.read_bytes()).hexdigest()
+    assert sources == {"q5_table": {"rule": "q5_shapes", "file": str(table), "sha256": digest}}
+    with pytest.raises(MissingArtifact, match="q5_table: .* is not an output of any rule"):
+        artifact_sources({"q5_table": str(table)}, {})
+
+
+def test_benchmark_file_without_memory_reads_as_none(tmp_path):
+    bench = tmp_path / "rule.tsv"
+    bench.write_text("s\th:m:s\tmax_rss\tcpu_time\n1.5\t0:00:01\t-\tNA\n2.5\t0:00:02\t100.0\t3.0\n")
+    assert read_benchmark(bench) == {"seconds": 2.5, "cpu_seconds": 3.0, "max_rss_mb": 100.0}
+    bench.write_text("s\th:m:s\tmax_rss\tcpu_time\n1.5\t0:00:01\t-\tNA\n")
+    assert read_benchmark(bench) == {"seconds": 1.5, "cpu_seconds": None, "max_rss_mb": None}
+    bench.write_text("s\th:m:s\tmax_rss\n")
+    with pytest.raises(MissingArtifact, match="empty benchmark file"):
+        read_benchmark(bench)
+
+
+def test_every_listed_section_has_a_loader_and_data_comes_first():
+    sections = yaml.safe_load((REPO / "report" / "sections.yaml").read_text())
+    keys = [section["key"] for section in sections]
+    assert keys[0] == "data" and set(keys) == set(SECTION_LOADERS)
+    for section in sections:
+        assert (REPO / f"report/templates/sections/{section['key']}.fa.html.j2").exists()
+        assert (REPO / f"report/templates/sections/{section['key']}.en.html.j2").exists()
+
+
+def test_a_section_without_a_loader_is_refused_before_reading_anything():
+    with pytest.raises(MissingArtifact, match="no loader for section 'q9'"):
+        build_context({}, {}, {}, [{"key": "data"}, {"key": "q9"}], {}, "", REPO, {})
+
+
+@pytest.mark.parametrize("student_id", [400123456, "400123456", "0123", ""])
+def test_student_id_may_be_typed_without_quotes(student_id):
+    check_config({"report": {"student_id": student_id}}, SCHEMA)
+
+
+def test_report_step_never_imports_the_framework():
+    """A template edit re-renders without TensorFlow: the step's imports included."""
+    code = (
+        "import sys, hw4.steps.report;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "scripts"), "PATH": str(Path(sys.executable).parent)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
