@@ -13,10 +13,10 @@ from hw4.io.files import read_json, sha256_of
 
 
 class MissingArtifact(FileNotFoundError):
-    pass
+    """An artifact the report needs is absent, empty, or claimed by no rule."""
 
 
-def read_csv_rows(path, delimiter: str = ",") -> list[dict]:
+def read_csv_rows(path: str | Path, delimiter: str = ",") -> list[dict]:
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter=delimiter))
 
@@ -33,8 +33,10 @@ def parse_value(text: str):
     return text
 
 
-def typed_rows(path) -> list[dict]:
-    return [{k: parse_value(v) for k, v in row.items()} for row in read_csv_rows(path)]
+def typed_rows(path: str | Path) -> list[dict]:
+    return [
+        {column: parse_value(cell) for column, cell in row.items()} for row in read_csv_rows(path)
+    ]
 
 
 def read_benchmark(path: str | Path) -> dict:
@@ -335,8 +337,8 @@ def merge_versions(provenances: list[dict]) -> dict[str, str]:
 
 def compare_q5(rows: list[dict], original: list[dict]) -> list[dict]:
     """Each layer beside the original hand-in's answer, and whether the two agree."""
-    by_index = {o["index"]: o for o in original}
-    out = []
+    by_index = {answer["index"]: answer for answer in original}
+    comparison = []
     for row in rows:
         theirs = by_index.get(row["index"])
         if row["valid"]:
@@ -345,7 +347,7 @@ def compare_q5(rows: list[dict], original: list[dict]) -> list[dict]:
             ours = f"{row['raw_output_size']}x{row['raw_output_size']}x{row['output_channels']}"
         else:
             ours = "undefined"
-        out.append(
+        comparison.append(
             {
                 "index": row["index"],
                 "ours_shape": ours,
@@ -357,4 +359,4 @@ def compare_q5(rows: list[dict], original: list[dict]) -> list[dict]:
                 and theirs["params"] == row["params"],
             }
         )
-    return out
+    return comparison
