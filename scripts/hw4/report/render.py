@@ -104,6 +104,9 @@ def render_pdf(html: str, base_url: str | Path, date: str) -> bytes:
     dcterms meta tags of the HTML. Same artifacts, same bytes.
     Raises RuntimeError when a glyph or font is missing.
     """
+    # WeasyPrint logs every step and page at INFO (from its import on): keep the rule's
+    # log to what went wrong.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     import weasyprint
 
     epoch = datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()
