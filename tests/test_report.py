@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, run_snakemake
 
 from hw4.config_check import check_config
 from hw4.report.context import (
@@ -20,6 +21,7 @@ from hw4.report.context import (
     build_context,
     read_benchmark,
 )
+from hw4.report.dates import DateError, parse_report_date, solar_hijri
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -79,3 +81,46 @@ def test_report_step_never_imports_the_framework():
         env={"PYTHONPATH": str(REPO / "scripts"), "PATH": str(Path(sys.executable).parent)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_report_date_in_iso_form():
+    assert parse_report_date("2024-01-05") == date(2024, 1, 5)
+    with pytest.raises(DateError, match="'2026-02-30' is not a day of the calendar"):
+        parse_report_date("2026-02-30")
+    with pytest.raises(DateError, match="'28/11/2026' is not allowed"):
+        parse_report_date("28/11/2026")
+
+
+def test_report_date_in_the_solar_hijri_calendar():
+    pytest.importorskip("jdatetime")
+    assert parse_report_date("1402/10/15") == date(2024, 1, 5)
+    assert solar_hijri(date(2024, 1, 5)) == {
+        "year": 1402,
+        "month": 10,
+        "day": 15,
+        "month_name": "دی",
+    }
+    assert solar_hijri(date(2026, 3, 21)) == {
+        "year": 1405,
+        "month": 1,
+        "day": 1,
+        "month_name": "فروردین",
+    }
+    assert parse_report_date("1403/12/30") == date(2025, 3, 20)  # 1403 is a leap year
+    with pytest.raises(DateError, match="'1402/12/30' is not a day of the calendar"):
+        parse_report_date("1402/12/30")
+
+
+@pytest.mark.parametrize("value", ["1402/10/15", "2024-01-05", ""])
+def test_config_accepts_both_calendars(value):
+    check_config({"report": {"date": value}}, SCHEMA)
+
+
+def test_a_date_that_names_no_day_stops_the_run_before_any_job(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"report": {"date": "2026-02-30"}}))
+    result = run_snakemake(tmp_path, "-n", configfile=config)
+    assert result.returncode != 0
+    assert "config error: report.date: '2026-02-30' is not a day of the calendar" in (
+        result.stdout + result.stderr
+    )

@@ -3,6 +3,15 @@
 # Its sections, in the homework's order, are listed in report/sections.yaml.
 
 from hw4.report.context import config_hash
+from hw4.report.dates import DateError, parse_report_date
+
+# A date the schema's pattern lets through but that names no day (2026-02-30, or
+# 1402/12/30 in a common year) stops the run here, before any job.
+try:
+    if config["report"]["date"]:
+        parse_report_date(config["report"]["date"])
+except DateError as error:
+    sys.exit(f"config error: report.date: {error}")
 
 # Rules whose outputs the report shows. Under each table and figure the report names
 # the rule that made it; the appendix lists each rule's script and benchmark.

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from hw4.io.files import read_json, sha256_of
+from hw4.report.dates import parse_report_date, solar_hijri
 
 
 class MissingArtifact(FileNotFoundError):
@@ -80,14 +81,17 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def report_date(configured: str, provenances: list[dict]) -> str:
-    """The configured date, else the day the newest artifact was made (never the clock)."""
+def report_date(configured: str, provenances: list[dict]) -> date:
+    """The configured day (ISO or Solar Hijri), else the day the newest artifact was made.
+
+    Never the clock: the same artifacts give the same PDF.
+    """
     if configured:
-        return configured
+        return parse_report_date(configured)
     stamps = sorted(p["created"] for p in provenances if p.get("created"))
     if not stamps:
         raise MissingArtifact("no artifact records when it was created; set report.date")
-    return date.fromisoformat(stamps[-1][:10]).isoformat()
+    return date.fromisoformat(stamps[-1][:10])
 
 
 def data_section(inputs: dict) -> dict:
@@ -302,11 +306,13 @@ def build_context(
     if "q5" in context:
         context["q5"]["comparison"] = compare_q5(context["q5"]["layers"], original["q5"]["layers"])
     context["glance"] = results_at_a_glance(artifacts, context)
+    day = report_date(settings["date"], provenances)
     context["report"] = {
         **settings,
         # An ID typed without quotes reaches the config as a number.
         "student_id": str(settings["student_id"]),
-        "date": report_date(settings["date"], provenances),
+        "date": day.isoformat(),
+        "date_solar_hijri": solar_hijri(day),
     }
     made_by = {output: rule for rule, record in rules.items() for output in record["outputs"]}
     context["sources"] = artifact_sources({**artifacts, **figures}, made_by)

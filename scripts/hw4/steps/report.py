@@ -15,7 +15,7 @@ from hw4.report.render import render_html, render_pdf
 log = logging.getLogger("hw4")
 
 # The report's own stack, listed in the appendix beside the versions the artifacts record.
-REPORT_PACKAGES = ["jinja2", "weasyprint", "ziamath"]
+REPORT_PACKAGES = ["jinja2", "weasyprint", "ziamath", "jdatetime"]
 
 
 def run(
