@@ -270,3 +270,32 @@ def misplaced_values(pages: list[list[dict]], tables: list[dict]) -> tuple[int, 
                         f" at x {head['xMin']:.0f}-{head['xMax']:.0f}"
                     )
     return checked, problems
+
+
+def contents_entries(path: Path, page: int) -> tuple[dict[str, int], list[int]]:
+    """The table of contents on ``page`` (1-based): {English title: page}, and the Persian
+    entries' page numbers in order (their titles extract scrambled, their digits do not)."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", "-f", str(page), "-l", str(page), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    english = {
+        title.strip(): int(number)
+        for title, number in re.findall(r"^([A-Z].*?) ?\.{3,} ?(\d+)$", text, flags=re.M)
+    }
+    persian = [
+        int(number.translate(PERSIAN))
+        for number in re.findall(r"^\s*([۰-۹]+) ?\.{3,}", text, flags=re.M)
+    ]
+    return english, persian
+
+
+def heading_on(words: list[dict], title: str, min_height: float = 14) -> bool:
+    """Whether a line of the page is ``title`` set as a heading (taller than running heads)."""
+    key = letters(title)
+    return any(
+        letters(cell["text"]) == key and cell["yMax"] - cell["yMin"] >= min_height
+        for cell in _cells(words)
+    )

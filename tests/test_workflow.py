@@ -11,7 +11,9 @@ import pytest
 import yaml
 from conftest import REPO, run_snakemake
 from pdftools import (
+    contents_entries,
     fonts,
+    heading_on,
     html_tables,
     misplaced_values,
     normalise,
@@ -207,6 +209,24 @@ def test_every_table_value_stands_under_its_header(run):
     assert not problems, "\n".join(problems[:20])
     assert len(tables) >= 20 and checked >= 300, (len(tables), checked)
     assert {table["dir"] for table in tables} == {"rtl", "ltr"}
+
+
+@pytest.mark.slow
+def test_contents_point_to_each_language_s_own_heading(run):
+    """A Persian entry leads to the Persian heading, an English one to the English heading."""
+    pdf = run / "results/report/hw4-report.pdf"
+    pages = word_boxes(pdf)
+    contents = next(
+        number for number, words in enumerate(pages, start=1) if heading_on(words, "Contents")
+    )
+    english, persian = contents_entries(pdf, contents)
+    sections = yaml.safe_load((REPO / "report" / "sections.yaml").read_text())
+    titles = [(section["title_fa"], section["title_en"]) for section in sections]
+    titles.append(("پیوست — منشأ نتایج و زمان اجرا", "Appendix — provenance and run times"))
+    assert len(persian) == len(titles) and set(english) == {en for _, en in titles}
+    for (title_fa, title_en), page_fa in zip(titles, persian, strict=True):
+        assert heading_on(pages[page_fa - 1], title_fa), (title_fa, page_fa)
+        assert heading_on(pages[english[title_en] - 1], title_en), (title_en, english[title_en])
 
 
 @pytest.mark.slow
