@@ -83,6 +83,19 @@ def pct(value, digits: int = 2, lang: str = "en") -> Markup:
     return Markup(escape(text) + "%")
 
 
+def scientific(value, digits: int = 1, lang: str = "en") -> Markup:
+    """A number as ``2.1 × 10⁻¹⁰`` (mantissa with ``digits`` decimals), for very small or large
+    values; in Persian digits for ``lang="fa"``, kept left to right inside Persian text."""
+    mantissa, exponent = f"{_check(value):.{digits}e}".split("e")
+    text = f"{mantissa} × 10"
+    power = str(int(exponent)).replace("-", MINUS)
+    if lang == "fa":
+        text, power = to_persian_digits(text), to_persian_digits(power)
+    return Markup(
+        f'<span dir="ltr" class="num">{escape(text.replace("-", MINUS))}<sup>{escape(power)}</sup></span>'
+    )
+
+
 def ltr(text, css_class: str = "ltr") -> Markup:
     """Isolate a left-to-right run (code, a shape, an English term) inside Persian text."""
     _check(text)
@@ -101,4 +114,12 @@ def shape(value) -> Markup:
     return Markup(f'<span dir="ltr" class="shape">{escape(text)}</span>')
 
 
-FILTERS = {"fa": fa, "num": num, "pct": pct, "ltr": ltr, "code": code, "shape": shape}
+FILTERS = {
+    "fa": fa,
+    "num": num,
+    "pct": pct,
+    "scientific": scientific,
+    "ltr": ltr,
+    "code": code,
+    "shape": shape,
+}
