@@ -212,6 +212,19 @@ def test_every_table_value_stands_under_its_header(run):
 
 
 @pytest.mark.slow
+def test_title_page_lines_are_centred(run):
+    """Every line of the title page, the titles included, stands on the page's centre."""
+    a4_centre = 595.28 / 2
+    lines: dict[int, list[dict]] = {}
+    for word in word_boxes(run / "results/report/hw4-report.pdf")[0]:
+        lines.setdefault(round(word["yMin"]), []).append(word)
+    assert len(lines) >= 5
+    for words in lines.values():
+        centre = (min(w["xMin"] for w in words) + max(w["xMax"] for w in words)) / 2
+        assert abs(centre - a4_centre) < 3, (" ".join(w["text"] for w in words), centre)
+
+
+@pytest.mark.slow
 def test_contents_point_to_each_language_s_own_heading(run):
     """A Persian entry leads to the Persian heading, an English one to the English heading."""
     pdf = run / "results/report/hw4-report.pdf"
