@@ -234,7 +234,8 @@ def test_contents_point_to_each_language_s_own_heading(run):
     )
     english, persian = contents_entries(pdf, contents)
     sections = yaml.safe_load((REPO / "report" / "sections.yaml").read_text())
-    titles = [(section["title_fa"], section["title_en"]) for section in sections]
+    titles = [("نتایج در یک نگاه", "Results at a glance")]
+    titles += [(section["title_fa"], section["title_en"]) for section in sections]
     titles.append(("پیوست — منشأ نتایج و زمان اجرا", "Appendix — provenance and run times"))
     assert len(persian) == len(titles) and set(english) == {en for _, en in titles}
     for (title_fa, title_en), page_fa in zip(titles, persian, strict=True):
