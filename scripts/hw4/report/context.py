@@ -238,16 +238,16 @@ def artifact_sources(paths: dict[str, str], made_by: dict[str, str]) -> dict[str
 def results_at_a_glance(artifacts: dict[str, str], context: dict) -> dict:
     """The headline numbers and verdicts of this run, for the page after the title page.
 
-    Read from the artifacts themselves, and from the verdicts the sections already drew
-    (the Q5 comparison, the Grad-CAM randomisation check), so the page and the sections
-    never disagree.
+    Read from the artifacts, and from the choices the sections already made (the best
+    baseline, the Q5 comparison, the Grad-CAM randomisation check), so that the page and
+    the sections never disagree.
     """
     best = read_json(artifacts["tuning_best"])
     cnn = read_json(artifacts["cnn_metrics"])
     lstm = read_json(artifacts["lstm_metrics"])
     checks = read_json(artifacts["batchnorm"])
     gradcam = read_json(artifacts["gradcam_metrics"])
-    baseline, baseline_errors = min(lstm["baselines"].items(), key=lambda item: item[1]["rmse"])
+    baseline, baseline_errors = context["q3"]["best_baseline"]
     comparison = context["q5"]["comparison"]
     return {
         "tuned_test_accuracy": best["test_accuracy"],
@@ -303,8 +303,7 @@ def build_context(
                 provenances.append(value["provenance"])
     context["section_list"] = sections
     context["original"] = original
-    if "q5" in context:
-        context["q5"]["comparison"] = compare_q5(context["q5"]["layers"], original["q5"]["layers"])
+    context["q5"]["comparison"] = compare_q5(context["q5"]["layers"], original["q5"]["layers"])
     context["glance"] = results_at_a_glance(artifacts, context)
     day = report_date(settings["date"], provenances)
     context["report"] = {
