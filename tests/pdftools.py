@@ -154,26 +154,45 @@ def _cells(words: list[dict]) -> list[dict]:
     5 pt apart) continues its cell. Diacritics extracted on their own are dropped.
     """
     words = [word for word in words if sum(letters(word["text"]).values())]
-    runs: list[dict] = []
-    for word in sorted(words, key=lambda word: (round(word["yMin"]), word["xMin"])):
-        last = runs[-1] if runs else None
-        if (
-            last is not None
-            and abs(word["yMin"] - last["yMin"]) < 3
-            and -1 < word["xMin"] - last["xMax"] < 5
-        ):
-            last["text"] += " " + word["text"]
-            last["xMax"] = word["xMax"]
-            last["yMax"] = max(last["yMax"], word["yMax"])
+    # Lines first: a word belongs to a line its vertical middle falls in and whose top it
+    # does not start below (the next line of a smaller font would), so that a superscript
+    # (10⁻¹⁰), raised a few points, stays on its line; a line's top is most of its words'.
+    lines: list[list[dict]] = []
+    for word in sorted(words, key=lambda word: word["yMax"] - word["yMin"], reverse=True):
+        middle = (word["yMin"] + word["yMax"]) / 2
+        line = next(
+            (
+                line
+                for line in lines
+                if line[0]["yMin"] <= middle <= line[0]["yMax"]
+                and word["yMin"] < line[0]["yMin"] + 3
+            ),
+            None,
+        )
+        if line is None:
+            lines.append([word])
         else:
-            runs.append(dict(word))
+            line.append(word)
+    runs: list[dict] = []
+    for line in lines:
+        top = Counter(round(word["yMin"], 1) for word in line).most_common(1)[0][0]
+        last = None
+        for word in sorted(line, key=lambda word: word["xMin"]):
+            if last is not None and -1 < word["xMin"] - last["xMax"] < 5:
+                last["text"] += " " + word["text"]
+                last["xMax"] = word["xMax"]
+                last["yMax"] = max(last["yMax"], word["yMax"])
+            else:
+                # yMin: the line's top, to line cells of a row up; own_top: to join a cell's lines.
+                last = {**word, "yMin": top, "own_top": word["yMin"]}
+                runs.append(last)
     cells: list[dict] = []
     for run in sorted(runs, key=lambda run: run["yMin"]):
         above = next(
             (
                 cell
                 for cell in cells
-                if -1 < run["yMin"] - cell["yMax"] < 3
+                if -1 < run["own_top"] - cell["yMax"] < 3
                 and run["xMin"] < cell["xMax"]
                 and run["xMax"] > cell["xMin"]
             ),
