@@ -124,3 +124,28 @@ def test_a_date_that_names_no_day_stops_the_run_before_any_job(tmp_path):
     assert "config error: report.date: '2026-02-30' is not a day of the calendar" in (
         result.stdout + result.stderr
     )
+
+
+def test_config_digest_ignores_key_order_and_sees_every_value():
+    from hw4.config_check import config_hash
+
+    assert config_hash({"seed": 0, "report": {"series": 4}}) == config_hash(
+        {"report": {"series": 4}, "seed": 0}
+    )
+    assert config_hash({"seed": 0}) != config_hash({"seed": 1})
+
+
+def test_the_workflow_reads_the_report_modules_without_numpy():
+    """report.smk imports them when the workflow starts, before any job's environment."""
+    code = (
+        "import sys, hw4.config_check, hw4.report.dates;"
+        "sys.exit(1 if 'numpy' in sys.modules else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "scripts"), "PATH": str(Path(sys.executable).parent)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -7,6 +7,8 @@ defaults.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import jsonschema
@@ -90,3 +92,10 @@ def check_config(config: dict, schema_path: str | Path) -> None:
         return
     error = jsonschema.exceptions.best_match(errors)
     raise ConfigError(format_error(error).replace("\n", " "))
+
+
+def config_hash(config: dict) -> str:
+    """SHA-256 of the whole validated config, written as JSON with sorted keys (the report's
+    appendix prints it)."""
+    text = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

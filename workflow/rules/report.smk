@@ -2,7 +2,7 @@
 # artifacts only (no TensorFlow), so a template change re-renders in seconds.
 # Its sections, in the homework's order, are listed in report/sections.yaml.
 
-from hw4.report.context import config_hash
+from hw4.config_check import config_hash
 from hw4.report.dates import DateError, parse_report_date
 
 # A date the schema's pattern lets through but that names no day (2026-02-30, or

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -73,12 +71,6 @@ def git_commit(repo: str | Path) -> dict:
         return {"commit": "not a git checkout", "dirty": False}
     status = run("status", "--porcelain", "--untracked-files=no")
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
-
-
-def config_hash(config: dict) -> str:
-    """SHA-256 of the whole (validated) config, written with sorted keys."""
-    text = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def report_date(configured: str, provenances: list[dict]) -> date:
