@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hw4.report.typography import MissingValue, fa, ltr, num, pct, shape, to_persian_digits
+from hw4.report.typography import (
+    MissingValue,
+    fa,
+    ltr,
+    num,
+    pct,
+    scientific,
+    shape,
+    to_persian_digits,
+)
 
 
 def test_persian_digits_and_separators():
@@ -16,11 +25,26 @@ def test_persian_digits_and_separators():
     assert 'dir="ltr"' in fa(-10)  # the minus stays on the left inside RTL text
 
 
+def test_minus_sign_stands_left_of_the_digits_in_both_directions():
+    assert pct(-0.05, lang="fa") == '<span dir="ltr" class="num">−۵٫۰۰٪</span>'
+    assert fa(-0.5, 2) == '<span dir="ltr" class="num">−۰٫۵۰</span>'
+    assert str(pct(-0.05)) == "−5.00%"
+    assert num(-1234.5, 1) == "−1,234.5"
+    assert 'dir="ltr"' not in pct(0.05, lang="fa") + fa(3)
+
+
 def test_latin_numbers():
     assert num(819328) == "819,328"
     assert num(0.12345, 3) == "0.123"
     assert str(pct(0.9466)) == "94.66%"
     assert pct(0.5, 1, "fa") == "۵۰٫۰٪"
+
+
+def test_scientific_notation_in_both_languages():
+    assert scientific(2.080873e-10) == '<span dir="ltr" class="num">2.1 × 10<sup>−10</sup></span>'
+    assert scientific(-31400.0, 2, "fa") == (
+        '<span dir="ltr" class="num">−۳٫۱۴ × ۱۰<sup>۴</sup></span>'
+    )
 
 
 def test_ltr_isolates_and_escapes():

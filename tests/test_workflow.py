@@ -8,8 +8,21 @@ import re
 import shutil
 
 import pytest
+import yaml
 from conftest import REPO, run_snakemake
-from pdftools import fonts, normalise, numbers_in, page_count, pdf_text, render_pages
+from pdftools import (
+    contents_entries,
+    fonts,
+    heading_on,
+    html_tables,
+    misplaced_values,
+    normalise,
+    numbers_in,
+    page_count,
+    pdf_text,
+    render_pages,
+    word_boxes,
+)
 
 TINY = REPO / "tests" / "configs" / "tiny.yaml"
 
@@ -191,6 +204,49 @@ def test_pdf_holds_words_and_every_q5_number(run):
 
 
 @pytest.mark.slow
+def test_every_table_value_stands_under_its_header(run):
+    """In both directions a value's box overlaps its column header's box on the page."""
+    report = run / "results/report"
+    tables = html_tables(report / "hw4-report.html")
+    checked, problems = misplaced_values(word_boxes(report / "hw4-report.pdf"), tables)
+    assert not problems, "\n".join(problems[:20])
+    assert len(tables) >= 20 and checked >= 300, (len(tables), checked)
+    assert {table["dir"] for table in tables} == {"rtl", "ltr"}
+
+
+@pytest.mark.slow
+def test_title_page_lines_are_centred(run):
+    """Every line of the title page, the titles included, stands on the page's centre."""
+    a4_centre = 595.28 / 2
+    lines: dict[int, list[dict]] = {}
+    for word in word_boxes(run / "results/report/hw4-report.pdf")[0]:
+        lines.setdefault(round(word["yMin"]), []).append(word)
+    assert len(lines) >= 5
+    for words in lines.values():
+        centre = (min(w["xMin"] for w in words) + max(w["xMax"] for w in words)) / 2
+        assert abs(centre - a4_centre) < 3, (" ".join(w["text"] for w in words), centre)
+
+
+@pytest.mark.slow
+def test_contents_point_to_each_language_s_own_heading(run):
+    """A Persian entry leads to the Persian heading, an English one to the English heading."""
+    pdf = run / "results/report/hw4-report.pdf"
+    pages = word_boxes(pdf)
+    contents = next(
+        number for number, words in enumerate(pages, start=1) if heading_on(words, "Contents")
+    )
+    english, persian = contents_entries(pdf, contents)
+    sections = yaml.safe_load((REPO / "report" / "sections.yaml").read_text())
+    titles = [("نتایج در یک نگاه", "Results at a glance")]
+    titles += [(section["title_fa"], section["title_en"]) for section in sections]
+    titles.append(("پیوست — منشأ نتایج و زمان اجرا", "Appendix — provenance and run times"))
+    assert len(persian) == len(titles) and set(english) == {en for _, en in titles}
+    for (title_fa, title_en), page_fa in zip(titles, persian, strict=True):
+        assert heading_on(pages[page_fa - 1], title_fa), (title_fa, page_fa)
+        assert heading_on(pages[english[title_en] - 1], title_en), (title_en, english[title_en])
+
+
+@pytest.mark.slow
 def test_same_artifacts_same_bytes_and_template_change_reruns_only_report(run):
     pdf = run / "results/report/hw4-report.pdf"
     first = pdf.read_bytes()
@@ -220,6 +276,26 @@ def test_killed_report_leaves_no_finished_pdf(run, tmp_path):
     result = run_snakemake(copy, "--cores", "1", "--forcerun", "report", configfile=TINY)
     assert result.returncode != 0
     assert not (copy / "results/report/hw4-report.pdf").exists()
+
+
+def test_failed_job_log_holds_its_error(tmp_path):
+    """A job that fails keeps its error in its log, and Snakemake shows that log."""
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(b"not an npz archive")
+    config = yaml.safe_load(TINY.read_text())
+    config["data"]["mnist"] = {"source": "path", "path": str(corrupt)}
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+    result = run_snakemake(
+        tmp_path / "run", "--cores", "1", "results/data/mnist.npz", configfile=config_file
+    )
+    assert result.returncode != 0
+    log = (tmp_path / "run/logs/data/mnist.log").read_text()
+    assert "DataError" in log and f"{corrupt}: not a readable .npz file" in log, log
+    assert "Traceback" in log, log
+    shown = result.stdout + result.stderr
+    assert "Logfile logs/data/mnist.log" in shown and "not a readable .npz file" in shown, shown
+    assert not (tmp_path / "run/results/data/mnist.npz").exists()
 
 
 @pytest.mark.slow

@@ -7,6 +7,8 @@ defaults.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import jsonschema
@@ -148,3 +150,10 @@ def check_shape_layer_keys(config: dict) -> None:
     errors = layer_key_errors(config.get("shapes", {}).get("layers", []))
     if errors:
         raise ConfigError(errors[0])
+
+
+def config_hash(config: dict) -> str:
+    """SHA-256 of the whole validated config, written as JSON with sorted keys (the report's
+    appendix prints it)."""
+    text = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,21 +1,51 @@
 # The report: one Jinja2 template rendered to PDF with WeasyPrint. It reads
 # artifacts only (no TensorFlow), so a template change re-renders in seconds.
+# Its sections, in the homework's order, are listed in report/sections.yaml.
 
-# Analyses the report has a section for, in the homework's order.
-REPORT_SECTIONS = ["tuning", "q3", "q4", "q5", "q6", "q7"]
+from hw4.config_check import config_hash
+from hw4.report.dates import DateError, parse_report_date
 
-# Rules whose Snakemake benchmark files the appendix tabulates.
-BENCHMARKED = {
-    "mnist": "benchmarks/data/mnist.tsv",
-    "consumption": "benchmarks/data/consumption.tsv",
-    "q5_shapes": "benchmarks/shapes/q5_shapes.tsv",
-    "tune_cnn": "benchmarks/tuning/tune_cnn.tsv",
-    "train_cnn": "benchmarks/cnn/train_cnn.tsv",
-    "gradcam": "benchmarks/gradcam/gradcam.tsv",
-    "train_lstm": "benchmarks/lstm/train_lstm.tsv",
-    "lookback_sweep": "benchmarks/lstm/lookback_sweep.tsv",
-    "batchnorm_checks": "benchmarks/batchnorm/batchnorm_checks.tsv",
-    "rnn_vs_cnn": "benchmarks/rnn_vs_cnn/rnn_vs_cnn.tsv",
+# A date the schema's pattern lets through but that names no day (2026-02-30, or
+# 1402/12/30 in a common year) stops the run here, before any job.
+try:
+    if config["report"]["date"]:
+        parse_report_date(config["report"]["date"])
+except DateError as error:
+    sys.exit(f"config error: report.date: {error}")
+
+# Rules whose outputs the report shows. Under each table and figure the report names
+# the rule that made it; the appendix lists each rule's script and benchmark.
+REPORTED_RULES = [
+    rules.mnist,
+    rules.consumption,
+    rules.q5_shapes,
+    rules.tune_cnn,
+    rules.train_cnn,
+    rules.gradcam,
+    rules.train_lstm,
+    rules.lookback_sweep,
+    rules.batchnorm_checks,
+    rules.rnn_vs_cnn,
+]
+
+# Artifacts the report reads, by the name the report's context uses.
+REPORT_ARTIFACTS = {
+    "mnist": rules.mnist.output.data,
+    "mnist_provenance": rules.mnist.output.provenance,
+    "consumption": rules.consumption.output.table,
+    "consumption_provenance": rules.consumption.output.provenance,
+    "q5_table": rules.q5_shapes.output.table,
+    "q5_padding": rules.q5_shapes.output.padding,
+    "q5_summary": rules.q5_shapes.output.summary,
+    "tuning_best": rules.tune_cnn.output.best,
+    "tuning_trials": rules.tune_cnn.output.trials,
+    "cnn_metrics": rules.train_cnn.output.metrics,
+    "cnn_history": rules.train_cnn.output.history,
+    "gradcam_metrics": rules.gradcam.output.metrics,
+    "lstm_metrics": rules.train_lstm.output.metrics,
+    "lookback_summary": rules.lookback_sweep.output.summary,
+    "batchnorm": rules.batchnorm_checks.output.checks,
+    "rnn_vs_cnn": rules.rnn_vs_cnn.output.measurements,
 }
 
 # Figures the report embeds, by the name the templates use.
@@ -42,25 +72,9 @@ REPORT_FIGURES = {
 
 rule report:
     input:
-        mnist=rules.mnist.output.data,
-        mnist_provenance=rules.mnist.output.provenance,
-        consumption=rules.consumption.output.table,
-        consumption_provenance=rules.consumption.output.provenance,
-        q5_table=rules.q5_shapes.output.table,
-        q5_padding=rules.q5_shapes.output.padding,
-        q5_summary=rules.q5_shapes.output.summary,
-        tuning_best=rules.tune_cnn.output.best,
-        tuning_trials=rules.tune_cnn.output.trials,
-        cnn_metrics=rules.train_cnn.output.metrics,
-        cnn_history=rules.train_cnn.output.history,
-        gradcam_metrics=rules.gradcam.output.metrics,
-        lstm_metrics=rules.train_lstm.output.metrics,
-        lookback_summary=rules.lookback_sweep.output.summary,
-        batchnorm=rules.batchnorm_checks.output.checks,
-        rnn_vs_cnn=rules.rnn_vs_cnn.output.measurements,
+        artifacts=list(REPORT_ARTIFACTS.values()),
         figures=list(REPORT_FIGURES.values()),
-        benchmarks=list(BENCHMARKED.values()),
-        layout=in_repo("report/templates/report.html.j2"),
+        benchmarks=[reported.benchmark for reported in REPORTED_RULES],
         templates=all_files_under(in_repo("report/templates")),
         stylesheet=in_repo("report/css/report.css"),
         sections=in_repo("report/sections.yaml"),
@@ -75,11 +89,20 @@ rule report:
     conda:
         env("report")
     params:
-        sections=REPORT_SECTIONS,
-        benchmarks=BENCHMARKED,
-        config=config,
-        repo=lambda wildcards, input: str(Path(input.layout).parents[2]),
-        template_dir=lambda wildcards, input: os.path.dirname(input.layout),
-        figures={key: str(path) for key, path in REPORT_FIGURES.items()},
+        settings=config["report"],
+        # The appendix prints the config's digest, so the report follows every config change.
+        config_sha256=config_hash(config),
+        artifacts={name: str(path) for name, path in REPORT_ARTIFACTS.items()},
+        figures={name: str(path) for name, path in REPORT_FIGURES.items()},
+        rules={
+            reported.rule.name: {
+                "script": f"scripts/{Path(reported.rule.script).name}",
+                "benchmark": str(reported.benchmark),
+                "outputs": [str(path) for path in reported.output],
+            }
+            for reported in REPORTED_RULES
+        },
+        repo=lambda wildcards, input: str(Path(input.stylesheet).parents[2]),
+        template_dir=lambda wildcards, input: str(Path(input.stylesheet).parents[1] / "templates"),
     script:
-        "../../scripts/render_report.py"
+        "../../scripts/report.py"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 
 @contextlib.contextmanager
@@ -68,6 +69,20 @@ def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Every array of an ``.npz`` file, loaded into memory (the file is closed on return)."""
     with np.load(path) as loaded:
         return {name: loaded[name] for name in loaded.files}
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_path(path, suffix=Path(path).suffix) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    with atomic_path(path, suffix=Path(path).suffix) as tmp:
+        tmp.write_bytes(data)
+
+
+def read_yaml(path: str | os.PathLike) -> Any:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
 def write_csv(path: str | os.PathLike, rows: Sequence[dict], columns: Sequence[str]) -> None:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 import subprocess
 from datetime import date
 from pathlib import Path
 
 from hw4.io.files import read_json, sha256_of
+from hw4.report.dates import parse_report_date, solar_hijri
 
 
 class MissingArtifact(FileNotFoundError):
-    pass
+    """An artifact the report needs is absent, empty, or claimed by no rule."""
 
 
-def read_csv_rows(path, delimiter: str = ",") -> list[dict]:
+def read_csv_rows(path: str | Path, delimiter: str = ",") -> list[dict]:
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter=delimiter))
 
@@ -33,31 +32,32 @@ def parse_value(text: str):
     return text
 
 
-def typed_rows(path) -> list[dict]:
-    return [{k: parse_value(v) for k, v in row.items()} for row in read_csv_rows(path)]
+def typed_rows(path: str | Path) -> list[dict]:
+    return [
+        {column: parse_value(cell) for column, cell in row.items()} for row in read_csv_rows(path)
+    ]
 
 
-def read_benchmarks(paths: dict[str, str]) -> list[dict]:
-    """Wall time and peak memory of each rule from Snakemake's benchmark files."""
-    rows = []
-    for rule, path in sorted(paths.items()):
-        table = read_csv_rows(path, delimiter="\t")
-        if not table:
-            raise MissingArtifact(f"{path}: empty benchmark file")
-        last = table[-1]
-        rows.append(
-            {
-                "rule": rule,
-                "seconds": float(last["s"]),
-                "max_rss_mb": float(last["max_rss"])
-                if last["max_rss"] not in ("-", "NA", "")
-                else None,
-                "cpu_seconds": float(last["cpu_time"])
-                if last.get("cpu_time") not in (None, "-", "NA", "")
-                else None,
-            }
-        )
-    return rows
+def read_benchmark(path: str | Path) -> dict:
+    """Wall time, CPU time (s) and peak memory (MB) of a rule's last run, from its benchmark file.
+
+    Snakemake writes ``-`` or ``NA`` where it could not measure; those become ``None``.
+    """
+    table = read_csv_rows(path, delimiter="\t")
+    if not table:
+        raise MissingArtifact(f"{path}: empty benchmark file")
+    last_run = table[-1]
+
+    def measured(column: str) -> float | None:
+        text = last_run.get(column)
+        return None if text in (None, "-", "NA", "") else float(text)
+
+    # "s" is Snakemake's name for the wall-clock seconds column.
+    return {
+        "seconds": float(last_run["s"]),
+        "cpu_seconds": measured("cpu_time"),
+        "max_rss_mb": measured("max_rss"),
+    }
 
 
 def git_commit(repo: str | Path) -> dict:
@@ -73,19 +73,17 @@ def git_commit(repo: str | Path) -> dict:
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
-def config_hash(config: dict) -> str:
-    text = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def report_date(configured: str, provenances: list[dict]) -> date:
+    """The configured day (ISO or Solar Hijri), else the day the newest artifact was made.
 
-
-def report_date(configured: str, provenances: list[dict]) -> str:
-    """The configured date, else the day the newest artifact was made (never the clock)."""
+    Never the clock: the same artifacts give the same PDF.
+    """
     if configured:
-        return configured
+        return parse_report_date(configured)
     stamps = sorted(p["created"] for p in provenances if p.get("created"))
     if not stamps:
         raise MissingArtifact("no artifact records when it was created; set report.date")
-    return date.fromisoformat(stamps[-1][:10]).isoformat()
+    return date.fromisoformat(stamps[-1][:10])
 
 
 def data_section(inputs: dict) -> dict:
@@ -295,36 +293,115 @@ SECTION_LOADERS = {
 }
 
 
-def build_context(
-    inputs: dict, sections: list[str], config: dict, repo: str | Path, original: dict
-) -> dict:
-    """Load every section's artifacts; a missing file fails here, before any rendering."""
-    for key, path in inputs.items():
-        if isinstance(path, (str, Path)) and not Path(path).exists():
-            raise MissingArtifact(f"{key}: {path} does not exist")
-    context = {
-        name: SECTION_LOADERS[name](inputs)
-        for name in ["data", *sections]
-        if name in SECTION_LOADERS
+def artifact_sources(paths: dict[str, str], made_by: dict[str, str]) -> dict[str, dict]:
+    """Where each artifact the report shows comes from: ``{name: {rule, file, sha256}}``.
+
+    ``paths`` maps the names the templates use (``q5_table``, ``cnn_confusion``) to files;
+    ``made_by`` maps each file to the rule that wrote it. A file no rule claims fails here.
+    """
+    sources = {}
+    for name, path in sorted(paths.items()):
+        if str(path) not in made_by:
+            raise MissingArtifact(f"{name}: {path} is not an output of any rule the report reads")
+        sources[name] = {"rule": made_by[str(path)], "file": str(path), "sha256": sha256_of(path)}
+    return sources
+
+
+def results_at_a_glance(artifacts: dict[str, str], context: dict) -> dict:
+    """The headline numbers and verdicts of this run, for the page after the title page.
+
+    Read from the artifacts, and from the choices the sections already made (the best
+    baseline, the Q5 comparison, the Grad-CAM randomisation check), so that the page and
+    the sections never disagree.
+    """
+    best = read_json(artifacts["tuning_best"])
+    cnn = read_json(artifacts["cnn_metrics"])
+    lstm = read_json(artifacts["lstm_metrics"])
+    checks = read_json(artifacts["batchnorm"])
+    gradcam = read_json(artifacts["gradcam_metrics"])
+    baseline, baseline_errors = context["q3"]["best_baseline"]
+    comparison = context["q5"]["comparison"]
+    return {
+        "tuned_test_accuracy": best["test_accuracy"],
+        "cnn_test_accuracy": cnn["test_accuracy"],
+        "lstm_rmse": lstm["model"]["rmse"],
+        "lstm_unit": lstm["unit"],
+        "best_baseline": baseline,
+        "best_baseline_rmse": baseline_errors["rmse"],
+        "beats_every_baseline": lstm["beats_every_baseline"],
+        "q5_layers_agreeing": sum(row["agrees"] for row in comparison),
+        "q5_layers": len(comparison),
+        "batchnorm_largest_difference": checks["largest_difference"],
+        "batchnorm_trainable": checks["parameter_counts"]["with_bias"]["trainable"],
+        "batchnorm_non_trainable": checks["parameter_counts"]["with_bias"]["non_trainable"],
+        "gradcam_model_unchanged": gradcam["model_unchanged"],
+        # "passes", "fails" or "undefined" (hw4.steps.gradcam.randomisation_verdict)
+        "gradcam_randomisation": gradcam["randomisation"]["verdict"],
+        # "beats_every_baseline", "loses_to_a_baseline" or "within_noise"
+        "gradcam_deletion": gradcam["deletion"]["verdict"],
     }
+
+
+def build_context(
+    artifacts: dict[str, str],
+    figures: dict[str, str],
+    rules: dict[str, dict],
+    sections: list[dict],
+    settings: dict,
+    config_sha256: str,
+    repo: str | Path,
+    original: dict,
+) -> dict:
+    """Load every section's artifacts; a missing file fails here, before any rendering.
+
+    ``artifacts`` and ``figures`` map the names the templates use to files; ``rules`` maps
+    each rule whose outputs the report reads to ``{script, benchmark, outputs}``; ``sections``
+    is report/sections.yaml; ``settings`` is the config's ``report`` block.
+    """
+    for name, path in {**artifacts, **figures}.items():
+        if not Path(path).exists():
+            raise MissingArtifact(f"{name}: {path} does not exist")
+    unknown = [section["key"] for section in sections if section["key"] not in SECTION_LOADERS]
+    if unknown or sections[0]["key"] != "data":
+        problem = f"no loader for section {unknown[0]!r}" if unknown else "data must come first"
+        raise MissingArtifact(f"report/sections.yaml: {problem}")
+    context = {section["key"]: SECTION_LOADERS[section["key"]](artifacts) for section in sections}
+    # The data section holds the data's provenance records themselves; the other sections
+    # hold their artifacts, each carrying a provenance block.
     provenances = [context["data"]["mnist"], context["data"]["consumption"]]
-    for name in sections:
-        for key, value in context.get(name, {}).items():
+    for name in [section["key"] for section in sections[1:]]:
+        for key, value in context[name].items():
             if key.endswith("provenance") and isinstance(value, dict):
                 provenances.append(value)
             elif isinstance(value, dict) and isinstance(value.get("provenance"), dict):
                 provenances.append(value["provenance"])
-    context["sections"] = sections
+    context["section_list"] = sections
     context["original"] = original
-    if "q5" in context:
-        context["q5"]["comparison"] = compare_q5(context["q5"]["layers"], original["q5"]["layers"])
-    context["report"] = dict(config["report"])
-    context["report"]["date"] = report_date(config["report"].get("date", ""), provenances)
+    context["q5"]["comparison"] = compare_q5(context["q5"]["layers"], original["q5"]["layers"])
+    context["glance"] = results_at_a_glance(artifacts, context)
+    day = report_date(settings["date"], provenances)
+    context["report"] = {
+        **settings,
+        # An ID typed without quotes reaches the config as a number.
+        "student_id": str(settings["student_id"]),
+        "date": day.isoformat(),
+        "date_solar_hijri": solar_hijri(day),
+    }
+    made_by = {output: rule for rule, record in rules.items() for output in record["outputs"]}
+    context["sources"] = artifact_sources({**artifacts, **figures}, made_by)
     context["provenance"] = {
         "git": git_commit(repo),
-        "config_sha256": config_hash(config),
-        "benchmarks": read_benchmarks(inputs.get("benchmarks", {})),
-        "devices": sorted({p.get("device", "") for p in provenances if p.get("device")}),
+        "config_sha256": config_sha256,
+        "rules": [
+            {
+                "rule": rule,
+                "script": record["script"],
+                "benchmark": record["benchmark"],
+                **read_benchmark(record["benchmark"]),
+            }
+            for rule, record in rules.items()
+        ],
+        "devices": sorted({p["device"] for p in provenances if p.get("device")}),
         "versions": merge_versions(provenances),
     }
     return context
@@ -339,8 +416,8 @@ def merge_versions(provenances: list[dict]) -> dict[str, str]:
 
 def compare_q5(rows: list[dict], original: list[dict]) -> list[dict]:
     """Each layer beside the original hand-in's answer, and whether the two agree."""
-    by_index = {o["index"]: o for o in original}
-    out = []
+    by_index = {answer["index"]: answer for answer in original}
+    comparison = []
     for row in rows:
         theirs = by_index.get(row["index"])
         if row["valid"]:
@@ -349,7 +426,7 @@ def compare_q5(rows: list[dict], original: list[dict]) -> list[dict]:
             ours = f"{row['raw_output_size']}x{row['raw_output_size']}x{row['output_channels']}"
         else:
             ours = "undefined"
-        out.append(
+        comparison.append(
             {
                 "index": row["index"],
                 "ours_shape": ours,
@@ -361,4 +438,4 @@ def compare_q5(rows: list[dict], original: list[dict]) -> list[dict]:
                 and theirs["params"] == row["params"],
             }
         )
-    return out
+    return comparison

@@ -7,16 +7,16 @@ they are.
 
 from __future__ import annotations
 
+import importlib
 import logging
-from datetime import UTC
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
 
 from hw4.report import typography
 from hw4.report.formulas import formula_img, inline_math
-
-log = logging.getLogger("hw4")
 
 # family -> [(package module, file, style, weight)]. All static fonts: WeasyPrint
 # would otherwise instantiate a variable font on every render, which costs seconds.
@@ -42,8 +42,6 @@ FONT_FACES = {
 
 
 def font_file(module_name: str, file_name: str) -> Path:
-    import importlib
-
     module = importlib.import_module(module_name)
     path = Path(module.ROOT) / "files" / file_name
     if not path.exists():
@@ -81,8 +79,8 @@ def make_environment(template_dir: str | Path) -> jinja2.Environment:
 def render_html(
     template_dir: str | Path, context: dict, stylesheet: str | Path, figures: dict
 ) -> str:
-    env = make_environment(template_dir)
-    template = env.get_template("report.html.j2")
+    """The report's HTML: ``figures`` maps the names templates use to file URIs."""
+    template = make_environment(template_dir).get_template("report.html.j2")
     css = font_face_css() + "\n" + Path(stylesheet).read_text(encoding="utf-8")
     return template.render(css=css, figures=figures, **context)
 
@@ -98,34 +96,29 @@ class GlyphWarnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def write_pdf(
-    html: str, base_url: str | Path, output: str | Path, date: str, strict: bool = True
-) -> list[str]:
-    """HTML to PDF; returns WeasyPrint's warnings (raises on them when ``strict``).
+def render_pdf(html: str, base_url: str | Path, date: str) -> bytes:
+    """The PDF of ``html``. WeasyPrint's warnings reach the rule's log through the root logger.
 
     ``date`` (YYYY-MM-DD) pins the timestamp fontTools writes into each embedded
     font (through SOURCE_DATE_EPOCH); WeasyPrint's own dates come from the
     dcterms meta tags of the HTML. Same artifacts, same bytes.
+    Raises RuntimeError when a glyph or font is missing.
     """
-    import os
-    from datetime import datetime
-
+    # WeasyPrint logs every step and page at INFO (from its import on): keep the rule's
+    # log to what went wrong.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     import weasyprint
-
-    from hw4.io.files import atomic_path
 
     epoch = datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()
     os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
     handler = GlyphWarnings()
-    wp_log = logging.getLogger("weasyprint")
-    wp_log.addHandler(handler)
+    weasyprint_log = logging.getLogger("weasyprint")
+    weasyprint_log.addHandler(handler)
     try:
-        document = weasyprint.HTML(string=html, base_url=str(base_url)).render()
-        with atomic_path(output, suffix=".pdf") as tmp:
-            document.write_pdf(tmp, uncompressed_pdf=False)
+        pdf = weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf(uncompressed_pdf=False)
     finally:
-        wp_log.removeHandler(handler)
+        weasyprint_log.removeHandler(handler)
     serious = [m for m in handler.messages if "glyph" in m.lower() or "font" in m.lower()]
-    if strict and serious:
+    if serious:
         raise RuntimeError("WeasyPrint reported font problems: " + "; ".join(serious[:5]))
-    return handler.messages
+    return pdf

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 PERSIAN_DECIMAL = "\u066b"  # ٫
 PERSIAN_THOUSANDS = "\u066c"  # ٬
+PERSIAN_PERCENT = "\u066a"  # ٪
 MINUS = "\u2212"
 
 
@@ -54,9 +55,17 @@ def fa(value, digits: int | None = None, grouping: bool = True) -> Markup:
     """A number in Persian digits with Persian separators, for Persian prose."""
     if isinstance(value, str):
         return Markup(escape(to_persian_digits(value)))
-    text = to_persian_digits(format_number(value, digits, grouping))
+    return signed_persian(to_persian_digits(format_number(value, digits, grouping)))
+
+
+def signed_persian(text: str) -> Markup:
+    """Persian-digit text of a number, its minus sign kept on the left of the digits.
+
+    In right-to-left text the bidi algorithm turns a leading minus sign into a neutral
+    that follows the paragraph's direction, so ``−۵`` would read ``۵−``; the number is
+    isolated as a left-to-right run instead.
+    """
     if text.startswith(MINUS):
-        # Keep the minus sign on the left of the digits inside right-to-left text.
         return Markup(f'<span dir="ltr" class="num">{escape(text)}</span>')
     return Markup(escape(text))
 
@@ -70,8 +79,21 @@ def pct(value, digits: int = 2, lang: str = "en") -> Markup:
     """A fraction in [0, 1] as a percentage."""
     text = format_number(100 * _check(value), digits)
     if lang == "fa":
-        return Markup(f"{escape(to_persian_digits(text))}\u066a")
+        return signed_persian(to_persian_digits(text) + PERSIAN_PERCENT)
     return Markup(escape(text) + "%")
+
+
+def scientific(value, digits: int = 1, lang: str = "en") -> Markup:
+    """A number as ``2.1 × 10⁻¹⁰`` (mantissa with ``digits`` decimals), for very small or large
+    values; in Persian digits for ``lang="fa"``, kept left to right inside Persian text."""
+    mantissa, exponent = f"{_check(value):.{digits}e}".split("e")
+    text = f"{mantissa} × 10"
+    power = str(int(exponent)).replace("-", MINUS)
+    if lang == "fa":
+        text, power = to_persian_digits(text), to_persian_digits(power)
+    return Markup(
+        f'<span dir="ltr" class="num">{escape(text.replace("-", MINUS))}<sup>{escape(power)}</sup></span>'
+    )
 
 
 def ltr(text, css_class: str = "ltr") -> Markup:
@@ -92,4 +114,12 @@ def shape(value) -> Markup:
     return Markup(f'<span dir="ltr" class="shape">{escape(text)}</span>')
 
 
-FILTERS = {"fa": fa, "num": num, "pct": pct, "ltr": ltr, "code": code, "shape": shape}
+FILTERS = {
+    "fa": fa,
+    "num": num,
+    "pct": pct,
+    "scientific": scientific,
+    "ltr": ltr,
+    "code": code,
+    "shape": shape,
+}

@@ -1,0 +1,51 @@
+"""Step of rule report: the context from the artifacts, the sections, the HTML and the PDF.
+
+Reads artifacts only (JSON, CSV, PNG, benchmark files); never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from hw4.io.provenance import package_versions
+from hw4.report.context import build_context
+from hw4.report.render import render_html, render_pdf
+
+log = logging.getLogger("hw4")
+
+# The report's own stack, listed in the appendix beside the versions the artifacts record.
+REPORT_PACKAGES = ["jinja2", "weasyprint", "ziamath", "jdatetime"]
+
+
+def run(
+    artifacts: dict[str, str],
+    figures: dict[str, str],
+    rules: dict[str, dict],
+    sections: list[dict],
+    settings: dict,
+    config_sha256: str,
+    original: dict,
+    repo: str,
+    template_dir: str,
+    stylesheet: str,
+) -> dict:
+    """The report of the artifacts: ``{"html": str, "pdf": bytes}``.
+
+    ``artifacts`` and ``figures`` map the names the templates use to files; ``rules`` maps
+    every rule whose outputs the report reads to ``{script, benchmark, outputs}``;
+    ``sections`` is report/sections.yaml in the homework's order; ``settings`` is the
+    config's ``report`` block; ``original`` the numbers quoted from the original hand-in.
+    Raises ``MissingArtifact`` naming the file when an artifact is absent, and RuntimeError
+    when a glyph is missing from the fonts.
+    """
+    context = build_context(
+        artifacts, figures, rules, sections, settings, config_sha256, repo, original
+    )
+    context["provenance"]["versions"].update(package_versions(REPORT_PACKAGES))
+    figure_uris = {name: Path(path).resolve().as_uri() for name, path in figures.items()}
+    html = render_html(template_dir, context, stylesheet, figure_uris)
+    log.info("report: %d sections rendered to HTML", len(sections))
+    pdf = render_pdf(html, template_dir, context["report"]["date"])
+    log.info("report: PDF of %d bytes", len(pdf))
+    return {"html": html, "pdf": pdf}

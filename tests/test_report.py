@@ -1,0 +1,151 @@
+"""The report stack's own decisions: where each artifact comes from, benchmark files,
+the section list, and the report settings the config accepts."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, run_snakemake
+
+from hw4.config_check import check_config
+from hw4.report.context import (
+    SECTION_LOADERS,
+    MissingArtifact,
+    artifact_sources,
+    build_context,
+    read_benchmark,
+)
+from hw4.report.dates import DateError, parse_report_date, solar_hijri
+
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def test_artifact_sources_name_rule_file_and_digest(tmp_path):
+    table = tmp_path / "q5_layers.csv"
+    table.write_text("index,params\n1,1792\n")
+    sources = artifact_sources({"q5_table": str(table)}, {str(table): "q5_shapes"})
+    digest = hashlib.sha256(table.read_bytes()).hexdigest()
+    assert sources == {"q5_table": {"rule": "q5_shapes", "file": str(table), "sha256": digest}}
+    with pytest.raises(MissingArtifact, match="q5_table: .* is not an output of any rule"):
+        artifact_sources({"q5_table": str(table)}, {})
+
+
+def test_benchmark_file_without_memory_reads_as_none(tmp_path):
+    bench = tmp_path / "rule.tsv"
+    bench.write_text("s\th:m:s\tmax_rss\tcpu_time\n1.5\t0:00:01\t-\tNA\n2.5\t0:00:02\t100.0\t3.0\n")
+    assert read_benchmark(bench) == {"seconds": 2.5, "cpu_seconds": 3.0, "max_rss_mb": 100.0}
+    bench.write_text("s\th:m:s\tmax_rss\tcpu_time\n1.5\t0:00:01\t-\tNA\n")
+    assert read_benchmark(bench) == {"seconds": 1.5, "cpu_seconds": None, "max_rss_mb": None}
+    bench.write_text("s\th:m:s\tmax_rss\n")
+    with pytest.raises(MissingArtifact, match="empty benchmark file"):
+        read_benchmark(bench)
+
+
+def test_every_listed_section_has_a_loader_and_data_comes_first():
+    sections = yaml.safe_load((REPO / "report" / "sections.yaml").read_text())
+    keys = [section["key"] for section in sections]
+    assert keys[0] == "data" and set(keys) == set(SECTION_LOADERS)
+    for section in sections:
+        assert (REPO / f"report/templates/sections/{section['key']}.fa.html.j2").exists()
+        assert (REPO / f"report/templates/sections/{section['key']}.en.html.j2").exists()
+
+
+def test_a_section_without_a_loader_is_refused_before_reading_anything():
+    with pytest.raises(MissingArtifact, match="no loader for section 'q9'"):
+        build_context({}, {}, {}, [{"key": "data"}, {"key": "q9"}], {}, "", REPO, {})
+
+
+@pytest.mark.parametrize("student_id", [400123456, "400123456", "0123", ""])
+def test_student_id_may_be_typed_without_quotes(student_id):
+    check_config({"report": {"student_id": student_id}}, SCHEMA)
+
+
+def test_report_step_never_imports_the_framework():
+    """A template edit re-renders without TensorFlow: the step's imports included."""
+    code = (
+        "import sys, hw4.steps.report;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "scripts"), "PATH": str(Path(sys.executable).parent)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_report_date_in_iso_form():
+    assert parse_report_date("2024-01-05") == date(2024, 1, 5)
+    with pytest.raises(DateError, match="'2026-02-30' is not a day of the calendar"):
+        parse_report_date("2026-02-30")
+    with pytest.raises(DateError, match="'28/11/2026' is not allowed"):
+        parse_report_date("28/11/2026")
+
+
+def test_report_date_in_the_solar_hijri_calendar():
+    pytest.importorskip("jdatetime")
+    assert parse_report_date("1402/10/15") == date(2024, 1, 5)
+    assert solar_hijri(date(2024, 1, 5)) == {
+        "year": 1402,
+        "month": 10,
+        "day": 15,
+        "month_name": "دی",
+    }
+    assert solar_hijri(date(2026, 3, 21)) == {
+        "year": 1405,
+        "month": 1,
+        "day": 1,
+        "month_name": "فروردین",
+    }
+    assert parse_report_date("1403/12/30") == date(2025, 3, 20)  # 1403 is a leap year
+    with pytest.raises(DateError, match="'1402/12/30' is not a day of the calendar"):
+        parse_report_date("1402/12/30")
+
+
+@pytest.mark.parametrize("value", ["1402/10/15", "2024-01-05", ""])
+def test_config_accepts_both_calendars(value):
+    check_config({"report": {"date": value}}, SCHEMA)
+
+
+def test_a_date_that_names_no_day_stops_the_run_before_any_job(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"report": {"date": "2026-02-30"}}))
+    result = run_snakemake(tmp_path, "-n", configfile=config)
+    assert result.returncode != 0
+    assert "config error: report.date: '2026-02-30' is not a day of the calendar" in (
+        result.stdout + result.stderr
+    )
+
+
+def test_config_digest_ignores_key_order_and_sees_every_value():
+    from hw4.config_check import config_hash
+
+    assert config_hash({"seed": 0, "report": {"series": 4}}) == config_hash(
+        {"report": {"series": 4}, "seed": 0}
+    )
+    assert config_hash({"seed": 0}) != config_hash({"seed": 1})
+
+
+def test_the_workflow_reads_the_report_modules_without_numpy():
+    """report.smk imports them when the workflow starts, before any job's environment."""
+    code = (
+        "import sys, hw4.config_check, hw4.report.dates;"
+        "sys.exit(1 if 'numpy' in sys.modules else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "scripts"), "PATH": str(Path(sys.executable).parent)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
