@@ -81,12 +81,70 @@ def load_schema(path: str | Path) -> dict:
     return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
+# --- tuning.space: what the schema cannot say ---------------------------------------------
+
+# Every MNIST source gives 28x28 images (hw4.data.mnist refuses any other size), so the
+# depth bound is known before the data is read.
+MNIST_IMAGE_SIZE = 28
+
+
+def _range_problems(key: str, values: list, stepped: bool) -> list[str]:
+    low, high = values[0], values[1]
+    if low > high:
+        return [f"{key}: low {low} > high {high}"]
+    if stepped:
+        step = values[2]
+        if step <= 0:
+            return [f"{key}: step {step} must be above 0"]
+        if high > low and step > high - low:
+            return [f"{key}: step {step} does not fit between low {low} and high {high}"]
+    return []
+
+
+def tuning_space_problems(tuning: dict, schema: dict) -> list[str]:
+    """Every fault of ``tuning.space`` (keys left out take the schema's defaults), one
+    phrase each, naming the key: ranges with low <= high and a step that fits between
+    them, and a smallest depth that the padding can build on MNIST's images."""
+    from hw4.methods.search_space import max_conv_depth
+
+    defaults = {
+        key: spec.get("default")
+        for key, spec in schema["properties"]["tuning"]["properties"]["space"]["properties"].items()
+    }
+    space = {**defaults, **tuning.get("space", {})}
+    problems = []
+    for key, stepped in (
+        ("conv_layers", False),
+        ("filters", True),
+        ("dense_layers", False),
+        ("units", True),
+        ("dropout", True),
+        ("learning_rate", False),
+    ):
+        problems += _range_problems(f"tuning.space.{key}", space[key], stepped)
+    bound = max_conv_depth(MNIST_IMAGE_SIZE, 3, 2, space["padding"])
+    shallowest = space["conv_layers"][0]
+    if shallowest > bound:
+        problems.append(
+            f"tuning.space.conv_layers: the smallest depth {shallowest} cannot be built with"
+            f" {space['padding']!r} padding on {MNIST_IMAGE_SIZE}x{MNIST_IMAGE_SIZE} images"
+            f" (at most {bound} conv+pool blocks fit)"
+        )
+    return problems
+
+
 def check_config(config: dict, schema_path: str | Path) -> None:
-    """Raise ConfigError with one line for the first problem found; return None when valid."""
+    """Raise ConfigError with one line for the first problem found; return None when valid.
+
+    The schema first; then what it cannot express (``tuning_space_problems``, every one
+    of them in the line)."""
     schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = list(validator.iter_errors(config))
     if not errors:
+        problems = tuning_space_problems(config.get("tuning", {}), schema)
+        if problems:
+            raise ConfigError("; ".join(problems))
         return
     error = jsonschema.exceptions.best_match(errors)
     raise ConfigError(format_error(error).replace("\n", " "))
