@@ -9,6 +9,7 @@ whether the accuracy target applies; what ``best.json`` carries.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def search_definition(settings: dict, seed: int, train_sha256: str) -> dict:
         budget = {k: settings[k] for k in ("max_epochs", "factor", "hyperband_iterations")}
     else:
         budget = {k: settings[k] for k in ("max_trials", "trial_epochs")}
-    return {
+    definition = {
         "tuner": settings["tuner"],
         "budget": budget,
         "search_space": settings["search_space"],
@@ -84,6 +85,8 @@ def search_definition(settings: dict, seed: int, train_sha256: str) -> dict:
         "train_sha256": train_sha256,
         "versions": keras_search.library_versions(),
     }
+    # As it reads back from the JSON file kept beside the state (tuples become lists).
+    return json.loads(json.dumps(definition))
 
 
 def open_search(directory: Path, fingerprint: dict) -> str:
