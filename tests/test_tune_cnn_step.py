@@ -157,6 +157,28 @@ def test_best_json_shows_both_models_and_the_counts(hyperband_run, digits):
     assert len(result["history"]) == best["final_epochs"]
 
 
+@pytest.mark.parametrize(
+    ("change", "seed", "data", "same"),
+    [
+        ({}, 3, "a", True),
+        ({"target_test_accuracy": 0.5}, 3, "a", True),  # reported, not searched
+        ({"max_trials": 9}, 3, "a", True),  # a random-search key, unused by Hyperband
+        ({}, 4, "a", False),
+        ({}, 3, "b", False),
+        ({"max_epochs": 5}, 3, "a", False),
+        ({"validation_fraction": 0.3}, 3, "a", False),
+        ({"batch_size": 64}, 3, "a", False),
+        ({"search_space": "original"}, 3, "a", False),
+        ({"tuner": "random"}, 3, "a", False),
+        ({"space": {**SPACE, "padding": "same"}}, 3, "a", False),
+    ],
+)
+def test_the_fingerprint_holds_what_defines_a_search(change, seed, data, same):
+    reference = tune_cnn.search_definition(SETTINGS, 3, "a")
+    assert (tune_cnn.search_definition({**SETTINGS, **change}, seed, data) == reference) is same
+    assert set(reference["versions"]) == {"keras_tuner", "keras"}
+
+
 def trial_times(search_dir: Path) -> dict[str, float]:
     return {
         path.parent.name: path.stat().st_mtime
