@@ -1,5 +1,6 @@
-"""The search itself, on a few hundred real digits: seeded trials, the epochs every tuner's
-trials run, the original space's shape failures counted, and any other failure stopping it."""
+"""The search itself, on a few hundred real digits: seeded trials, the epochs random and
+Bayesian trials run (Hyperband's: tests/test_tune_cnn_step.py), the original space's shape
+failures counted, and any other failure stopping it."""
 
 from __future__ import annotations
 
@@ -75,17 +76,6 @@ def test_random_and_bayesian_trials_run_their_epoch_budget(tmp_path, digits, tun
     assert [r["status"] for r in rows] == ["COMPLETED"] * 3
     assert [r["epochs_run"] for r in rows] == [3, 3, 3]
     assert all(0 <= r["best_step"] <= 2 for r in rows)
-
-
-def test_hyperband_trials_count_the_epochs_of_their_round(tmp_path, digits):
-    settings = {"tuner": "hyperband", "max_epochs": 4, "factor": 2, "hyperband_iterations": 1}
-    tuner, rows = search(digits, tmp_path, settings)
-    assert rows and all(r["status"] == "COMPLETED" for r in rows)
-    for row in rows:
-        values = tuner.oracle.trials[row["trial"]].hyperparameters.values
-        assert row["epochs_run"] == values["tuner/epochs"] - values["tuner/initial_epoch"]
-        assert row["continued_from"] == values.get("tuner/trial_id", "")
-    assert any(r["continued_from"] for r in rows)
 
 
 def test_the_original_space_runs_to_the_end_counting_failed_trials(tmp_path, digits):

@@ -125,6 +125,9 @@ def test_a_continued_hyperband_trial_retrains_for_its_epochs_in_all(hyperband_ru
     result, _ = hyperband_run
     rows, best = result["trials"], result["best"]
     by_id = {row["trial"]: row for row in rows}
+    for row in rows:  # each trial ran the epochs of its own round
+        assert row["epochs_run"] == row["tuner/epochs"] - row["tuner/initial_epoch"]
+        assert row["continued_from"] == row.get("tuner/trial_id", "")
     continued = [r for r in rows if r["continued_from"] and r["status"] == "COMPLETED"]
     assert continued, "the search continued no trial"
     for row in continued:
