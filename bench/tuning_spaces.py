@@ -66,7 +66,7 @@ def main() -> int:
         results[space] = {
             "test_accuracy": result["test_accuracy"],
             "test_loss": result["test_loss"],
-            "search_model_test_accuracy": result["search_model"]["test_accuracy"],
+            "search_model_test_accuracy": result["search_model_test_accuracy"],
             "val_accuracy": result["best_trial"].score,
             "search_seconds": result["seconds"],
             **trial_counts(rows),

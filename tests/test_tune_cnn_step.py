@@ -147,7 +147,7 @@ def test_a_continued_hyperband_trial_retrains_for_its_epochs_in_all(hyperband_ru
 def test_best_json_shows_both_models_and_the_counts(hyperband_run, digits):
     result, _ = hyperband_run
     best, rows = result["best"], result["trials"]
-    assert 0 <= best["test_accuracy"] <= 1 and 0 <= best["search_model"]["test_accuracy"] <= 1
+    assert 0 <= best["test_accuracy"] <= 1 and 0 <= best["search_model_test_accuracy"] <= 1
     assert best["trials_completed"] == len(rows) == best["trials_planned"]
     assert best["trials_failed"] == 0 and best["search_state"] == "new"
     assert best["epochs_run"] == sum(r["epochs_run"] for r in rows)

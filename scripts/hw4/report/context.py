@@ -214,7 +214,7 @@ def tuning_section(inputs: dict) -> dict:
         }
 
     retrained = best["test_accuracy"]
-    searched = best["search_model"]["test_accuracy"]
+    searched = best["search_model_test_accuracy"]
     cnn = read_json(inputs["cnn_metrics"]) if "cnn_metrics" in inputs else None
     same_test_digits = cnn is not None and cnn["test_images"] == images
     chain = best["epochs_chain"]

@@ -162,7 +162,14 @@ def search_and_retrain(data: dict, settings: dict, seed: int, search_dir: Path) 
     seeded, stratified hold-out of ``validation_fraction`` of the training images; the
     final model trains on all of them for the epochs the best configuration had when it
     reached its best val_accuracy, counted through every Hyperband round it continued
-    (``keras_search.epochs_to_best``), and both are tested once on the test split.
+    (``epochs_chain``), and both are tested once on the test split.
+
+    Returns a dict: the retrained ``model``, ``trials`` (trials.csv's rows, with
+    ``epochs_to_best``), the final training's ``history`` rows, ``state`` (see
+    ``open_search``), the search's ``seconds``, the ``best_trial`` (KerasTuner's), its
+    ``final_epochs`` and ``epochs_chain``, the test accuracy of the search's own model and
+    the retrained one's test accuracy and loss, the ``image_shape``, the ``deepest`` depth
+    searched, the ``depth_bound``, and the fit and validation image counts.
     """
     search_dir = Path(search_dir)
     image_shape = (*data["x_train"].shape[1:3], 1)
@@ -194,9 +201,7 @@ def search_and_retrain(data: dict, settings: dict, seed: int, search_dir: Path) 
     best = keras_search.best_trial(tuner)
     chain = epochs_chain(best.trial_id, rows)
     final_epochs = sum(link["epochs"] for link in chain)
-    search_loss, search_accuracy = keras_search.evaluate(
-        keras_search.search_model(tuner), x_test, y_test
-    )
+    _, search_accuracy = keras_search.evaluate(keras_search.search_model(tuner), x_test, y_test)
     log.info("search's own best model: test accuracy %.4f", search_accuracy)
     log.info(
         "final model: %d epochs (%s)",
@@ -217,7 +222,7 @@ def search_and_retrain(data: dict, settings: dict, seed: int, search_dir: Path) 
         "best_trial": best,
         "final_epochs": final_epochs,
         "epochs_chain": chain,
-        "search_model": {"test_accuracy": search_accuracy, "test_loss": search_loss},
+        "search_model_test_accuracy": search_accuracy,
         "test_accuracy": test_accuracy,
         "test_loss": test_loss,
         "image_shape": image_shape,
@@ -270,12 +275,11 @@ def run(
         "best_trial": best.trial_id,
         "val_accuracy": float(best.score),
         "best_step": best_row["best_step"],
-        "initial_epoch": best.hyperparameters.values.get("tuner/initial_epoch", 0),
         "final_epochs": result["final_epochs"],
         "epochs_chain": result["epochs_chain"],
         "test_accuracy": result["test_accuracy"],
         "test_loss": result["test_loss"],
-        "search_model": result["search_model"],
+        "search_model_test_accuracy": result["search_model_test_accuracy"],
         "target": target,
         **trial_counts(rows),
         "trials_planned": planned_trials(settings),
