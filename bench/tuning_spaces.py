@@ -8,9 +8,12 @@
 --data is the workflow's mnist.npz or a folder of the four IDX files (full size).
 Runs the same Hyperband search twice (search_space: corrected, then original:
 one shared name per hyperparameter and an unbounded depth, whose impossible
-models fail), trains each best configuration once more and tests it once, and
-prints a line per space. Search state goes to <out>/tuning_<space>/ and the
-results to <out>/tuning_spaces_<spaces>.json; a rerun resumes the searches.
+models fail and are counted), trains each best configuration once more (for the
+epochs it had at its best, through every Hyperband round), tests it and the
+search's own model once, and prints a line per space. Search state goes to
+<out>/tuning_<space>/ and the results to <out>/tuning_spaces_<spaces>.json; a
+rerun resumes a search with the same fingerprint (space, budget, seed, data,
+versions) and starts afresh otherwise.
 --seed replaces config.yaml's seed (the validation split, the oracle, every
 trial and the final training follow it); give each seed its own --out.
 """
@@ -18,7 +21,6 @@ trial and the final training follow it); give each seed its own --out.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 from pathlib import Path
@@ -51,28 +53,27 @@ def main() -> int:
         config["seed"] = args.seed
     device = configure_framework(config["seed"])
     from hw4.data.mnist import load_path
-    from hw4.methods.keras_search import final_training, run_search, trial_counts, write_trials
+    from hw4.io.files import write_csv
+    from hw4.steps.tune_cnn import TRIAL_COLUMNS, search_and_retrain, trial_counts
 
     data, checksums, _ = load_path(args.data)
     out_dir = Path(args.out)
     results = {}
     for space in args.spaces:
-        settings = copy.deepcopy(config["tuning"])
-        settings.update(search_space=space, max_consecutive_failed_trials=1000)
-        directory = out_dir / f"tuning_{space}"
-        tuner, rows, seconds, _, _ = run_search(
-            data, settings, directory, config["seed"], corrected=space == "corrected"
-        )
-        _, best, epochs, _, loss, accuracy = final_training(tuner, data, settings, config["seed"])
+        settings = {**config["tuning"], "search_space": space}
+        result = search_and_retrain(data, settings, config["seed"], out_dir / f"tuning_{space}")
+        rows = result["trials"]
         results[space] = {
-            "test_accuracy": accuracy,
-            "test_loss": loss,
-            "val_accuracy": best.score,
-            "search_seconds": seconds,
+            "test_accuracy": result["test_accuracy"],
+            "test_loss": result["test_loss"],
+            "search_model_test_accuracy": result["search_model_test_accuracy"],
+            "val_accuracy": result["best_trial"].score,
+            "search_seconds": result["seconds"],
             **trial_counts(rows),
-            "final_epochs": epochs,
+            "final_epochs": result["final_epochs"],
         }
-        write_trials(out_dir / f"trials_{space}.csv", rows)
+        hp_names = sorted({k for row in rows for k in row} - set(TRIAL_COLUMNS))
+        write_csv(out_dir / f"trials_{space}.csv", rows, [*TRIAL_COLUMNS, *hp_names])
         print(space, json.dumps(results[space]), flush=True)
     results["seed"] = config["seed"]
     results["device"] = device["device"]

@@ -107,11 +107,64 @@ def check_split(config: dict, schema: dict) -> None:
         )
 
 
+# --- tuning.space: what the schema cannot say ---------------------------------------------
+
+# Every MNIST source gives 28x28 images (hw4.data.mnist refuses any other size), so the
+# depth bound is known before the data is read.
+MNIST_IMAGE_SIZE = 28
+
+
+def _range_problems(key: str, values: list, stepped: bool) -> list[str]:
+    low, high = values[0], values[1]
+    if low > high:
+        return [f"{key}: low {low} > high {high}"]
+    if stepped:
+        step = values[2]
+        if step <= 0:
+            return [f"{key}: step {step} must be above 0"]
+        if high > low and step > high - low:
+            return [f"{key}: step {step} does not fit between low {low} and high {high}"]
+    return []
+
+
+def tuning_space_problems(tuning: dict, schema: dict) -> list[str]:
+    """Every fault of ``tuning.space`` (keys left out take the schema's defaults), one
+    phrase each, naming the key: ranges with low <= high and a step that fits between
+    them, and a smallest depth that the padding can build on MNIST's images."""
+    from hw4.methods.search_space import max_conv_depth
+
+    defaults = {
+        key: spec.get("default")
+        for key, spec in schema["properties"]["tuning"]["properties"]["space"]["properties"].items()
+    }
+    space = {**defaults, **tuning.get("space", {})}
+    problems = []
+    for key, stepped in (
+        ("conv_layers", False),
+        ("filters", True),
+        ("dense_layers", False),
+        ("units", True),
+        ("dropout", True),
+        ("learning_rate", False),
+    ):
+        problems += _range_problems(f"tuning.space.{key}", space[key], stepped)
+    bound = max_conv_depth(MNIST_IMAGE_SIZE, 3, 2, space["padding"])
+    shallowest = space["conv_layers"][0]
+    if shallowest > bound:
+        problems.append(
+            f"tuning.space.conv_layers: the smallest depth {shallowest} cannot be built with"
+            f" {space['padding']!r} padding on {MNIST_IMAGE_SIZE}x{MNIST_IMAGE_SIZE} images"
+            f" (at most {bound} conv+pool blocks fit)"
+        )
+    return problems
+
+
 def check_config(config: dict, schema_path: str | Path) -> None:
     """Raise ConfigError with one line for the first problem found; return None when valid.
 
-    The schema checks each key; the checks after it relate keys to each other. Checks that
-    need the data's length (look-backs against the training part) run in the consumption rule.
+    The schema checks each key; the checks after it relate keys to each other (every fault
+    of ``tuning.space`` in the one line). Checks that need the data's length (look-backs
+    against the training part) run in the consumption rule.
     """
     schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
@@ -119,6 +172,9 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     if errors:
         error = jsonschema.exceptions.best_match(errors)
         raise ConfigError(format_error(error).replace("\n", " "))
+    problems = tuning_space_problems(config.get("tuning", {}), schema)
+    if problems:
+        raise ConfigError("; ".join(problems))
     check_split(config, schema)
     check_shape_layer_keys(config)
     check_gradcam_layer(config)

@@ -1,6 +1,7 @@
 # The first part: a KerasTuner search for an MNIST CNN over the homework's search
-# space, corrected. Its state lives in results/tuning/search/ so that a killed
-# search continues from its finished trials when rerun.
+# space (corrected, or the original with its failed trials counted). Its state lives in
+# results/tuning/search/ beside a fingerprint of what defines the search: a killed search
+# with the same fingerprint continues from its finished trials; any other starts afresh.
 
 
 rule tune_cnn:

@@ -1,54 +1,56 @@
-"""Running the search: a resumable KerasTuner search that says where it is, then the
-final training of the best configuration and one evaluation on the test split."""
+"""Running a KerasTuner search: a resumable tuner that says where it is, its trials as a
+table, the hold-out it scores on, the final training of a configuration and one test."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import shutil
+import sys
 import time
 from pathlib import Path
 
 import keras
 import keras_tuner as kt
+import numpy as np
 
-from hw4.io.files import write_csv, write_json
-from hw4.methods.search_space import make_builder, planned_trials, sampled_values
+from hw4.io.files import write_json
+from hw4.methods.search_space import ShapeFailure, planned_trials, sampled_values
 
 log = logging.getLogger("hw4")
 
+PROJECT = "mnist_cnn"  # KerasTuner's folder for the trials, inside the search folder
+FINGERPRINT_FILE = "fingerprint.json"
+RUNS_FILE = "trial_runs.json"  # wall time and epochs of every trial, beside the tuner's state
 
-class ProgressLog(keras.callbacks.Callback):
-    def __init__(self, trial_id: str) -> None:
-        super().__init__()
-        self.trial_id = trial_id
 
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        log.info(
-            "trial %s: epoch %d, accuracy=%.4f val_accuracy=%.4f",
-            self.trial_id,
-            epoch + 1,
-            logs.get("accuracy", float("nan")),
-            logs.get("val_accuracy", float("nan")),
-        )
+class TrialError(kt.errors.FatalError):
+    """A trial failed for a reason other than an impossible shape: the search stops."""
 
 
 def make_tuner(settings: dict, build, directory: Path, seed: int):
+    """A KerasTuner tuner (``settings["tuner"]``: hyperband, random or bayesian) over ``build``.
+
+    Its state lives in ``directory / PROJECT`` and is resumed when present. It logs
+    "trial k of n", keeps each trial's wall time and epochs in ``directory / RUNS_FILE``,
+    counts a ``ShapeFailure`` as a failed trial and goes on, and stops the search with
+    ``TrialError`` (the trial's error as its cause) on any other failure.
+    """
     kind = settings["tuner"]
     base = {
         "hyperband": kt.Hyperband,
         "random": kt.RandomSearch,
         "bayesian": kt.BayesianOptimization,
     }[kind]
-    timings_file = directory / "timings.json"
+    runs_file = directory / RUNS_FILE
     total = planned_trials(settings)
 
     class LoggedTuner(base):
-        """Logs 'trial k of n' and keeps each trial's wall time beside the tuner's state."""
-
         def on_trial_begin(self, trial):
             super().on_trial_begin(trial)
             self._started = time.perf_counter()
+            self._epochs_run = 0
             done = len(
                 [t for t in self.oracle.trials.values() if t.status in ("COMPLETED", "FAILED")]
             )
@@ -62,18 +64,42 @@ def make_tuner(settings: dict, build, directory: Path, seed: int):
 
         def on_trial_end(self, trial):
             super().on_trial_end(trial)
-            timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
-            timings[trial.trial_id] = time.perf_counter() - self._started
-            write_json(timings_file, timings)
+            runs = json.loads(runs_file.read_text()) if runs_file.exists() else {}
+            runs[trial.trial_id] = {
+                "seconds": time.perf_counter() - self._started,
+                "epochs": self._epochs_run,
+            }
+            write_json(runs_file, runs)
             log.info("trial %s finished: %s, score %s", trial.trial_id, trial.status, trial.score)
+
+        def on_epoch_end(self, trial, model, epoch, logs=None):
+            # Called through KerasTuner's own callback (the callbacks given to search()
+            # are deep-copied per trial, so a count kept there would be lost).
+            super().on_epoch_end(trial, model, epoch, logs)
+            self._epochs_run += 1
+            logs = logs or {}
+            log.info(
+                "trial %s: epoch %d, accuracy=%.4f val_accuracy=%.4f",
+                trial.trial_id,
+                epoch + 1,
+                logs.get("accuracy", float("nan")),
+                logs.get("val_accuracy", float("nan")),
+            )
 
         def run_trial(self, trial, *args, **kwargs):
             # Seed each trial from its id: its weights, shuffling and dropout then depend
             # on the seed and its configuration alone, not on what this process ran
             # before it, so a resumed search, the bench and the workflow agree.
             keras.utils.set_random_seed(seed + int(trial.trial_id))
-            kwargs["callbacks"] = [*kwargs.get("callbacks", []), ProgressLog(trial.trial_id)]
-            return super().run_trial(trial, *args, **kwargs)
+            try:
+                return super().run_trial(trial, *args, **kwargs)
+            except ShapeFailure as error:
+                log.info("trial %s cannot be built: %s", trial.trial_id, error)
+                raise kt.errors.FailedTrialError(str(error)) from error
+            except Exception as error:
+                raise TrialError(
+                    f"trial {trial.trial_id} failed: {type(error).__name__}: {error}"
+                ) from error
 
     common = dict(
         objective="val_accuracy",
@@ -81,9 +107,12 @@ def make_tuner(settings: dict, build, directory: Path, seed: int):
         # global random state; shifted by one, every configured seed fixes the oracle.
         seed=seed + 1,
         directory=str(directory),
-        project_name="mnist_cnn",
+        project_name=PROJECT,
         overwrite=False,  # resume from the finished trials
-        max_consecutive_failed_trials=settings["max_consecutive_failed_trials"],
+        # Only shape failures end as FAILED (any other failure stops the search above),
+        # and the original space expects many of them in a row: they are counted, and
+        # KerasTuner's limit on consecutive failures must never end the search.
+        max_consecutive_failed_trials=sys.maxsize,
     )
     if kind == "hyperband":
         return LoggedTuner(
@@ -96,98 +125,112 @@ def make_tuner(settings: dict, build, directory: Path, seed: int):
     return LoggedTuner(build, max_trials=settings["max_trials"], **common)
 
 
-def split_validation(x, y, fraction: float, seed: int):
-    """A fixed, seeded, stratified validation split of the training images."""
+def seeded_stratified_holdout(x, y, fraction: float, seed: int):
+    """Shuffle with ``seed`` and hold out ``fraction`` of the images, stratified by class.
+
+    Returns ``(x_fit, x_held_out, y_fit, y_held_out)`` (scikit-learn's ``train_test_split``).
+    """
     from sklearn.model_selection import train_test_split
 
     return train_test_split(x, y, test_size=fraction, random_state=seed, stratify=y)
 
 
+def arrays_sha256(arrays: dict[str, np.ndarray]) -> str:
+    """sha256 over the arrays' names, dtypes, shapes and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """The versions whose behaviour a saved search depends on."""
+    return {"keras_tuner": kt.__version__, "keras": keras.__version__}
+
+
+def stored_fingerprint(directory: Path) -> dict | None:
+    """The fingerprint kept beside a search's state, or None when there is none."""
+    path = directory / FINGERPRINT_FILE
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def has_state(directory: Path) -> bool:
+    return (directory / PROJECT).exists()
+
+
+def clear_state(directory: Path) -> None:
+    """Delete a search's state (trials, oracle, timings, fingerprint)."""
+    shutil.rmtree(directory / PROJECT, ignore_errors=True)
+    for name in (RUNS_FILE, FINGERPRINT_FILE):
+        (directory / name).unlink(missing_ok=True)
+
+
+def keep_fingerprint(directory: Path, fingerprint: dict) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    write_json(directory / FINGERPRINT_FILE, fingerprint)
+
+
+def search(tuner, fit: tuple, validation: tuple, batch_size: int, epochs: int | None) -> float:
+    """Run (or resume) the search; ``epochs`` per trial for random and Bayesian tuners
+    (None for Hyperband, which sets each round's own). Returns the seconds it took."""
+    extra = {} if epochs is None else {"epochs": epochs}
+    start = time.perf_counter()
+    tuner.search(*fit, validation_data=validation, batch_size=batch_size, verbose=0, **extra)
+    return time.perf_counter() - start
+
+
 def trials_table(tuner, directory: Path) -> list[dict]:
-    timings_file = directory / "timings.json"
-    timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
+    """One row per trial, in id order: status, epochs run in this trial, ``best_step``
+    (KerasTuner's: the best epoch's index within this trial's own ``fit``; empty for a
+    failed trial), the Hyperband trial whose best weights it continued from (``""``
+    when none), its score, wall time in seconds, and every sampled hyperparameter."""
+    runs_file = directory / RUNS_FILE
+    runs = json.loads(runs_file.read_text()) if runs_file.exists() else {}
     rows = []
     for trial_id, trial in sorted(tuner.oracle.trials.items()):
         values = trial.hyperparameters.values
-        epochs = values.get("tuner/epochs")
-        initial = values.get("tuner/initial_epoch", 0)
+        completed = trial.status == "COMPLETED"
+        run = runs.get(trial_id, {})
         row = {
             "trial": trial_id,
             "status": trial.status,
-            "epochs_run": (epochs - initial) if epochs is not None else (trial.best_step or 0) + 1,
+            "epochs_run": run.get("epochs", 0),
+            "best_step": trial.best_step if completed else None,
+            "continued_from": values.get("tuner/trial_id", ""),
             "best_val_accuracy": trial.score,
-            "seconds": timings.get(trial_id),
+            "seconds": run.get("seconds"),
         }
         row.update(sampled_values(values))
         rows.append(row)
     return rows
 
 
-TRIAL_COLUMNS = ["trial", "status", "epochs_run", "best_val_accuracy", "seconds"]
+def best_trial(tuner):
+    return tuner.oracle.get_best_trials(1)[0]
 
 
-def trial_counts(rows: list[dict]) -> dict:
-    """Completed and failed trials, and the epochs the completed ones ran."""
-    done = [r for r in rows if r["status"] == "COMPLETED"]
-    return {
-        "trials_completed": len(done),
-        "trials_failed": sum(r["status"] == "FAILED" for r in rows),
-        "epochs_run": sum(r["epochs_run"] for r in done),
-    }
+def search_model(tuner):
+    """The best trial's model as KerasTuner kept it: its weights at its best epoch,
+    trained on the search's fit split only."""
+    return tuner.get_best_models(1)[0]
 
 
-def write_trials(path, rows: list[dict]) -> None:
-    """trials.csv: the fixed columns, then every hyperparameter any trial had, sorted."""
-    hp_names = sorted({k for r in rows for k in r} - set(TRIAL_COLUMNS))
-    write_csv(path, rows, [*TRIAL_COLUMNS, *hp_names])
+def final_training(tuner, hyperparameters, x, y, epochs: int, batch_size: int, seed: int):
+    """Build a configuration afresh (seeded) and train it on ``x``, ``y`` for ``epochs``.
 
-
-def run_search(data: dict, settings: dict, directory: Path, seed: int, corrected: bool = True):
-    from hw4.methods.mnist_cnn import scale_images
-
-    directory.mkdir(parents=True, exist_ok=True)
-    x_fit, x_val, y_fit, y_val = split_validation(
-        scale_images(data["x_train"]), data["y_train"], settings["validation_fraction"], seed
-    )
-    build, depth_used, depth_bound = make_builder(settings["space"], corrected=corrected)
-    tuner = make_tuner(settings, build, directory, seed)
-    start = time.perf_counter()
-    tuner.search(
-        x_fit, y_fit, validation_data=(x_val, y_val), batch_size=settings["batch_size"], verbose=0
-    )
-    search_seconds = time.perf_counter() - start
-    rows = trials_table(tuner, directory)
-    return tuner, rows, search_seconds, depth_used, depth_bound
-
-
-def final_training(tuner, data: dict, settings: dict, seed: int):
-    """Train the best configuration once more on the whole training split, test once."""
-    from hw4.methods.mnist_cnn import scale_images
+    Returns ``(model, history rows)`` (one row per epoch, with its seconds)."""
     from hw4.methods.training_log import EpochLog, history_rows
 
-    best_trial = tuner.oracle.get_best_trials(1)[0]
-    best_hp = best_trial.hyperparameters
-    epochs = int(best_trial.best_step or 0) + 1
     keras.utils.set_random_seed(seed)
-    model = tuner.hypermodel.build(best_hp)
+    model = tuner.hypermodel.build(hyperparameters)
     progress = EpochLog("final model", epochs)
-    history = model.fit(
-        scale_images(data["x_train"]),
-        data["y_train"],
-        epochs=epochs,
-        batch_size=settings["batch_size"],
-        verbose=0,
-        callbacks=[progress],
-    )
-    test_loss, test_accuracy = model.evaluate(
-        scale_images(data["x_test"]), data["y_test"], verbose=0
-    )
-    log.info("final model: %d epochs, test accuracy %.4f", epochs, test_accuracy)
-    return (
-        model,
-        best_trial,
-        epochs,
-        history_rows(history.history, progress.seconds),
-        float(test_loss),
-        float(test_accuracy),
-    )
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[progress])
+    return model, history_rows(history.history, progress.seconds)
+
+
+def evaluate(model, x, y) -> tuple[float, float]:
+    """(loss, accuracy) on ``x``, ``y``."""
+    loss, accuracy = model.evaluate(x, y, verbose=0)
+    return float(loss), float(accuracy)

@@ -7,19 +7,14 @@ Fixes, each explained in the report:
   neither sampled nor counted when inactive;
 - the depth is bounded by the spatial size: 3x3 'valid' convolutions each followed
   by 2x2 pooling reach a size of zero on 28x28 input, so deeper models cannot be
-  built. The bound comes from the same arithmetic as Q5 (``hw4.shapes``).
+  built. The bound comes from the same arithmetic as Q5 (``hw4.methods.shapes``).
 """
 
 from __future__ import annotations
 
-import logging
 import math
 
 from hw4.methods.shapes import output_size
-
-log = logging.getLogger("hw4")
-
-TUNERS = ("hyperband", "random", "bayesian")
 
 
 def max_conv_depth(size: int, kernel: int = 3, pool: int = 2, padding: str = "valid") -> int:
@@ -84,6 +79,7 @@ def hyperband_schedule(
 
 
 def schedule_totals(rows: list[dict]) -> dict:
+    """Trials, fresh configurations and epochs of a ``hyperband_schedule``."""
     return {
         "trials": sum(r["trials"] for r in rows),
         "new_configurations": sum(r["new_configurations"] for r in rows),
@@ -106,116 +102,102 @@ def sampled_values(values: dict, keep_tuner_keys: bool = True) -> dict:
     }
 
 
-def make_builder(space: dict, input_shape=(28, 28, 1), corrected: bool = True):
-    """A KerasTuner model-building function over the homework's search space."""
+class ShapeFailure(Exception):
+    """A sampled depth whose feature map shrinks to nothing: the model cannot be built.
+
+    Raised by the builder of the original space (the corrected one never samples such a
+    depth); the search counts these trials as failed and goes on.
+    """
+
+
+def make_builder(space: dict, input_shape: tuple[int, int, int], corrected: bool = True):
+    """A KerasTuner model-building function over the homework's search space.
+
+    ``space`` is ``config.yaml``'s ``tuning.space``; ``input_shape`` is (height, width,
+    channels) of the images. Returns ``(build, deepest, depth_bound)``: the function, the
+    deepest conv stack it samples (the configured maximum, bounded by ``depth_bound`` in
+    the corrected space) and how many conv+pool blocks fit on the image (``max_conv_depth``).
+    In the original space a deeper sample raises ``ShapeFailure`` from ``build``.
+    """
     import keras
 
-    lo_c, hi_c = space["conv_layers"]
-    bound = max_conv_depth(input_shape[0], 3, 2, space["padding"])
-    hi_c_used = min(hi_c, bound) if corrected else hi_c
-    f_lo, f_hi, f_step = space["filters"]
-    u_lo, u_hi, u_step = space["units"]
-    d_lo, d_hi, d_step = space["dropout"]
-    lo_d, hi_d = space["dense_layers"]
-    lr_lo, lr_hi = space["learning_rate"]
+    shallowest, deepest_asked = space["conv_layers"]
+    depth_bound = max_conv_depth(input_shape[0], 3, 2, space["padding"])
+    deepest = min(deepest_asked, depth_bound) if corrected else deepest_asked
+    filters_low, filters_high, filters_step = space["filters"]
+    units_low, units_high, units_step = space["units"]
+    dropout_low, dropout_high, dropout_step = space["dropout"]
+    fewest_dense, most_dense = space["dense_layers"]
+    rate_low, rate_high = space["learning_rate"]
 
     def build(hp):
         inputs = keras.Input(input_shape)
         x = inputs
-        conv_layers = hp.Int("conv_layers", lo_c, hi_c_used)
-        for i in range(hi_c_used):
+        conv_layers = hp.Int("conv_layers", shallowest, deepest)
+        if conv_layers > depth_bound:
+            sizes = block_sizes(input_shape[0], conv_layers, space["padding"])
+            raise ShapeFailure(
+                f"conv_layers={conv_layers} cannot be built on {input_shape[0]}x{input_shape[1]}"
+                f" images with {space['padding']!r} padding: sizes after each block {sizes}"
+            )
+        for i in range(deepest):
             if corrected:
                 # Registered for every possible layer (so the whole space is known from the
                 # first trial), active only while layer i exists.
-                with hp.conditional_scope("conv_layers", list(range(i + 1, hi_c_used + 1))):
-                    filters = hp.Int(f"filters_{i}", f_lo, f_hi, step=f_step)
-                    rate = hp.Float(f"dropout_conv_{i}", d_lo, d_hi, step=d_step)
+                with hp.conditional_scope("conv_layers", list(range(i + 1, deepest + 1))):
+                    filters = hp.Int(f"filters_{i}", filters_low, filters_high, step=filters_step)
+                    rate = hp.Float(
+                        f"dropout_conv_{i}", dropout_low, dropout_high, step=dropout_step
+                    )
                 if i >= conv_layers:
                     continue
             else:  # the original: one shared name for every layer
                 if i >= conv_layers:
                     break
-                filters = hp.Int("filters", f_lo, f_hi, step=f_step)
-                rate = hp.Float("dropout", d_lo, d_hi, step=d_step)
+                filters = hp.Int("filters", filters_low, filters_high, step=filters_step)
+                rate = hp.Float("dropout", dropout_low, dropout_high, step=dropout_step)
             x = keras.layers.Conv2D(
                 filters, 3, padding=space["padding"], activation="relu", name=f"conv_{i}"
             )(x)
             x = keras.layers.MaxPooling2D(2, name=f"pool_{i}")(x)
             x = keras.layers.Dropout(rate, name=f"dropout_conv_{i}")(x)
         x = keras.layers.Flatten()(x)
-        dense_layers = hp.Int("dense_layers", lo_d, hi_d)
-        for i in range(hi_d):
+        dense_layers = hp.Int("dense_layers", fewest_dense, most_dense)
+        for i in range(most_dense):
             if corrected:
-                with hp.conditional_scope("dense_layers", list(range(i + 1, hi_d + 1))):
-                    units = hp.Int(f"units_{i}", u_lo, u_hi, step=u_step)
-                    rate = hp.Float(f"dropout_dense_{i}", d_lo, d_hi, step=d_step)
+                with hp.conditional_scope("dense_layers", list(range(i + 1, most_dense + 1))):
+                    units = hp.Int(f"units_{i}", units_low, units_high, step=units_step)
+                    rate = hp.Float(
+                        f"dropout_dense_{i}", dropout_low, dropout_high, step=dropout_step
+                    )
                 if i >= dense_layers:
                     continue
             else:
                 if i >= dense_layers:
                     break
-                units = hp.Int("neurons", u_lo, u_hi, step=u_step)
-                rate = hp.Float("dropout", d_lo, d_hi, step=d_step)
+                units = hp.Int("neurons", units_low, units_high, step=units_step)
+                rate = hp.Float("dropout", dropout_low, dropout_high, step=dropout_step)
             x = keras.layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
             x = keras.layers.Dropout(rate, name=f"dropout_dense_{i}")(x)
         outputs = keras.layers.Dense(10, activation="softmax", name="digit")(x)
         model = keras.Model(inputs, outputs)
         model.compile(
             optimizer=keras.optimizers.Adam(
-                hp.Float("learning_rate", lr_lo, lr_hi, sampling="log")
+                hp.Float("learning_rate", rate_low, rate_high, sampling="log")
             ),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
         return model
 
-    return build, hi_c_used, bound
+    return build, deepest, depth_bound
 
 
 def planned_trials(settings: dict) -> int:
+    """Trials the search runs: Hyperband's schedule, or ``max_trials`` for the others."""
     if settings["tuner"] == "hyperband":
         rows = hyperband_schedule(
             settings["max_epochs"], settings["factor"], settings["hyperband_iterations"]
         )
         return schedule_totals(rows)["trials"]
     return settings["max_trials"]
-
-
-# The budget the accuracy target is stated for: Hyperband, max_epochs 10, factor 3.
-TARGET_BUDGET = {
-    "tuner": "hyperband",
-    "search_space": "corrected",
-    "max_epochs": 10,
-    "factor": 3,
-    "hyperband_iterations": 1,
-}
-
-
-def full_mnist_target(
-    settings: dict, data_provenance: dict, mnist_sha256: str, test_accuracy: float
-) -> dict:
-    """Whether the test-accuracy target applies to this run, and whether it was met.
-
-    The target is stated for the full MNIST (60,000 training images) at the default
-    budget; it applies only when the data is the checksum-verified MNIST file, whole,
-    and the search used that budget. Otherwise ``reason`` names what differs
-    (``data``, ``subset`` or ``budget``) and ``detail`` says it in words.
-    """
-    target = settings["target_test_accuracy"]
-    source = data_provenance.get("source")
-    checksums = set(data_provenance.get("files", {}).values())
-    train_images = data_provenance.get("counts", {}).get("train", {}).get("total")
-    changed = [k for k, v in TARGET_BUDGET.items() if settings[k] != v]
-    if source not in ("download", "path") or mnist_sha256 not in checksums:
-        reason, detail = "data", f"the data is not the checksum-verified MNIST file ({source})"
-    elif train_images != 60000:
-        reason, detail = "subset", f"{train_images} training images instead of 60,000"
-    elif changed:
-        reason = "budget"
-        detail = "the budget is not the default: " + ", ".join(
-            f"{k}={settings[k]}" for k in changed
-        )
-    else:
-        met = bool(test_accuracy >= target)
-        return {"target": target, "applies": True, "met": met, "reason": "", "detail": ""}
-    return {"target": target, "applies": False, "met": None, "reason": reason, "detail": detail}

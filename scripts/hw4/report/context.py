@@ -263,17 +263,60 @@ def q6_section(inputs: dict) -> dict:
 
 
 def tuning_section(inputs: dict) -> dict:
+    """The tuning section: best.json and trials.csv, both test accuracies of the search
+    with their intervals, and the fixed Q7 CNN's on the same test digits when present.
+
+    Intervals: Wilson's score interval at 95 % for a share of ``n`` test images
+    (Wilson, 1927; ``z`` = 1.96), ``[low, high]``.
+    """
     best = read_json(inputs["tuning_best"])
     trials = typed_rows(inputs["tuning_trials"])
-    space = best_space_rows(best)
+    images = best["test_images"]
+    z = 1.959963984540054
+
+    def interval(accuracy: float) -> list[float]:
+        centre = (accuracy + z * z / (2 * images)) / (1 + z * z / images)
+        spread = (accuracy * (1 - accuracy) / images + z * z / (4 * images * images)) ** 0.5
+        half = z * spread / (1 + z * z / images)
+        return [centre - half, centre + half]
+
+    def versus(first: float, second: float) -> dict:
+        """Which of two test accuracies is higher, by how much, and whether their
+        intervals overlap (then the test digits cannot tell them apart)."""
+        low_first, high_first = interval(first)
+        low_second, high_second = interval(second)
+        return {
+            "difference": first - second,
+            "higher": "first" if first > second else "second" if second > first else "equal",
+            "overlap": low_first <= high_second and low_second <= high_first,
+        }
+
+    retrained = best["test_accuracy"]
+    searched = best["search_model_test_accuracy"]
+    cnn = read_json(inputs["cnn_metrics"]) if "cnn_metrics" in inputs else None
+    same_test_digits = cnn is not None and cnn["test_images"] == images
+    chain = best["epochs_chain"]
     return {
         "best": best,
-        "trials": trials,
-        "space": space,
+        "failed_depths": sorted({r["conv_layers"] for r in trials if r["status"] == "FAILED"}),
+        "space": best_space_rows(best),
         "provenance": best["provenance"],
-        "impossible_depths": [
-            d + 1 for d, size in enumerate(best["block_sizes"]["valid"]) if size < 1
-        ],
+        "impossible_depths": [d + 1 for d, size in enumerate(best["block_sizes"]) if size < 1],
+        "continued": len(chain) > 1,
+        "round_epochs": best["best_step"] + 1,
+        "retrained_interval": interval(retrained),
+        "search_interval": interval(searched),
+        "retrained_versus_search": versus(retrained, searched),
+        "q7": (
+            {
+                "test_accuracy": cnn["test_accuracy"],
+                "interval": interval(cnn["test_accuracy"]),
+                "epochs": cnn["epochs"],
+                "versus": versus(retrained, cnn["test_accuracy"]),
+            }
+            if same_test_digits
+            else None
+        ),
     }
 
 

@@ -1,0 +1,312 @@
+"""Step of rule tune_cnn: a KerasTuner search over the homework's space (corrected or
+original), the best configuration trained once more on the whole training split, and
+both models tested once.
+
+Decisions made here: what defines a search (its fingerprint) and so whether saved state
+may be resumed; the hold-out the search scores on; the epochs the final model trains for;
+whether the accuracy target applies; what ``best.json`` carries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from hw4.io.provenance import framework_versions, provenance
+from hw4.methods import keras_search
+from hw4.methods.mnist_cnn import scale_images
+from hw4.methods.search_space import (
+    block_sizes,
+    hyperband_schedule,
+    make_builder,
+    planned_trials,
+    sampled_values,
+    schedule_totals,
+)
+
+log = logging.getLogger("hw4")
+
+# The budget the accuracy target is stated for: Hyperband, max_epochs 10, factor 3.
+TARGET_BUDGET = {
+    "tuner": "hyperband",
+    "search_space": "corrected",
+    "max_epochs": 10,
+    "factor": 3,
+    "hyperband_iterations": 1,
+}
+
+
+def full_mnist_target(
+    settings: dict, data_provenance: dict, mnist_sha256: str, test_accuracy: float
+) -> dict:
+    """Whether the test-accuracy target applies to this run, and whether it was met.
+
+    The target is stated for the full MNIST (60,000 training images) at the default
+    budget; it applies only when the data is the checksum-verified MNIST file, whole,
+    and the search used that budget. Otherwise ``reason`` names what differs
+    (``data``, ``subset`` or ``budget``) and ``detail`` says it in words.
+    """
+    target = settings["target_test_accuracy"]
+    source = data_provenance.get("source")
+    checksums = set(data_provenance.get("files", {}).values())
+    train_images = data_provenance.get("counts", {}).get("train", {}).get("total")
+    changed = [k for k, v in TARGET_BUDGET.items() if settings[k] != v]
+    if source not in ("download", "path") or mnist_sha256 not in checksums:
+        reason, detail = "data", f"the data is not the checksum-verified MNIST file ({source})"
+    elif train_images != 60000:
+        reason, detail = "subset", f"{train_images} training images instead of 60,000"
+    elif changed:
+        reason = "budget"
+        detail = "the budget is not the default: " + ", ".join(
+            f"{k}={settings[k]}" for k in changed
+        )
+    else:
+        met = bool(test_accuracy >= target)
+        return {"target": target, "applies": True, "met": met, "reason": "", "detail": ""}
+    return {"target": target, "applies": False, "met": None, "reason": reason, "detail": detail}
+
+
+def search_definition(settings: dict, seed: int, train_sha256: str) -> dict:
+    """Everything that decides which trials a search runs and what they score: the
+    fingerprint kept beside its state. A search resumes only state with the same one."""
+    if settings["tuner"] == "hyperband":
+        budget = {k: settings[k] for k in ("max_epochs", "factor", "hyperband_iterations")}
+    else:
+        budget = {k: settings[k] for k in ("max_trials", "trial_epochs")}
+    definition = {
+        "tuner": settings["tuner"],
+        "budget": budget,
+        "search_space": settings["search_space"],
+        "space": settings["space"],
+        "batch_size": settings["batch_size"],
+        "validation_fraction": settings["validation_fraction"],
+        "seed": seed,
+        "train_sha256": train_sha256,
+        "versions": keras_search.library_versions(),
+    }
+    # As it reads back from the JSON file kept beside the state (tuples become lists).
+    return json.loads(json.dumps(definition))
+
+
+def open_search(directory: Path, fingerprint: dict) -> str:
+    """Resume the saved search only if it has this fingerprint; otherwise start afresh.
+
+    Returns ``"resumed"``, ``"fresh"`` (another search's state was deleted) or ``"new"``.
+    """
+    if keras_search.has_state(directory):
+        stored = keras_search.stored_fingerprint(directory)
+        if stored == fingerprint:
+            log.info("search state in %s has this search's fingerprint: resuming it", directory)
+            return "resumed"
+        differs = sorted(k for k in fingerprint if (stored or {}).get(k) != fingerprint[k])
+        log.info(
+            "search state in %s belongs to another search (differs in: %s): starting a fresh search",
+            directory,
+            ", ".join(differs),
+        )
+        keras_search.clear_state(directory)
+        keras_search.keep_fingerprint(directory, fingerprint)
+        return "fresh"
+    keras_search.clear_state(directory)
+    keras_search.keep_fingerprint(directory, fingerprint)
+    return "new"
+
+
+TRIAL_COLUMNS = [
+    "trial",
+    "status",
+    "epochs_run",
+    "best_step",
+    "epochs_to_best",
+    "continued_from",
+    "best_val_accuracy",
+    "seconds",
+]
+
+
+def epochs_chain(trial_id: str, rows: list[dict]) -> list[dict]:
+    """The trials a configuration's weights passed through, first round first, with the
+    epochs each contributed up to its best epoch (``best_step + 1``).
+
+    KerasTuner's ``best_step`` counts from the start of the trial's own ``fit``. A
+    Hyperband trial of a later round starts from the weights its parent saved at its best
+    epoch (``SaveBestEpoch``), so the configuration had trained for the parent's own count
+    before, recursively. The sum is the retraining budget; it equals
+    ``tuner/initial_epoch + best_step + 1`` when every earlier round peaked at its last epoch.
+    """
+    by_id = {row["trial"]: row for row in rows}
+    chain = []
+    while trial_id:
+        row = by_id[trial_id]
+        chain.insert(0, {"trial": trial_id, "epochs": row["best_step"] + 1})
+        trial_id = row["continued_from"]
+    return chain
+
+
+def trial_counts(rows: list[dict]) -> dict:
+    """Completed trials, failed ones (shapes that cannot be built: any other failure stops
+    the search), and the epochs all trials ran."""
+    return {
+        "trials_completed": sum(r["status"] == "COMPLETED" for r in rows),
+        "trials_failed": sum(r["status"] == "FAILED" for r in rows),
+        "epochs_run": sum(r["epochs_run"] for r in rows),
+    }
+
+
+def search_and_retrain(data: dict, settings: dict, seed: int, search_dir: Path) -> dict:
+    """The search, then the best configuration retrained and both models tested.
+
+    ``data``: uint8 images ``x_train`` (n, height, width), labels ``y_train``, and the
+    test split alike. ``settings``: ``config.yaml``'s ``tuning``. The search scores on a
+    seeded, stratified hold-out of ``validation_fraction`` of the training images; the
+    final model trains on all of them for the epochs the best configuration had when it
+    reached its best val_accuracy, counted through every Hyperband round it continued
+    (``epochs_chain``), and both are tested once on the test split.
+
+    Returns a dict: the retrained ``model``, ``trials`` (trials.csv's rows, with
+    ``epochs_to_best``), the final training's ``history`` rows, ``state`` (see
+    ``open_search``), the search's ``seconds``, the ``best_trial`` (KerasTuner's), its
+    ``final_epochs`` and ``epochs_chain``, the test accuracy of the search's own model and
+    the retrained one's test accuracy and loss, the ``image_shape``, the ``deepest`` depth
+    searched, the ``depth_bound``, and the fit and validation image counts.
+    """
+    search_dir = Path(search_dir)
+    image_shape = (*data["x_train"].shape[1:3], 1)
+    train_sha256 = keras_search.arrays_sha256({k: data[k] for k in ("x_train", "y_train")})
+    state = open_search(search_dir, search_definition(settings, seed, train_sha256))
+    x_train, y_train = scale_images(data["x_train"]), data["y_train"]
+    x_test, y_test = scale_images(data["x_test"]), data["y_test"]
+    x_fit, x_val, y_fit, y_val = keras_search.seeded_stratified_holdout(
+        x_train, y_train, settings["validation_fraction"], seed
+    )
+    build, deepest, depth_bound = make_builder(
+        settings["space"], image_shape, corrected=settings["search_space"] == "corrected"
+    )
+    log.info("tune_cnn: %s search, %d trials planned", settings["tuner"], planned_trials(settings))
+    tuner = keras_search.make_tuner(settings, build, search_dir, seed)
+    hyperband = settings["tuner"] == "hyperband"
+    seconds = keras_search.search(
+        tuner,
+        (x_fit, y_fit),
+        (x_val, y_val),
+        settings["batch_size"],
+        None if hyperband else settings["trial_epochs"],
+    )
+    rows = keras_search.trials_table(tuner, search_dir)
+    for row in rows:
+        completed = row["status"] == "COMPLETED"
+        chain = epochs_chain(row["trial"], rows) if completed else []
+        row["epochs_to_best"] = sum(link["epochs"] for link in chain) if completed else None
+    best = keras_search.best_trial(tuner)
+    chain = epochs_chain(best.trial_id, rows)
+    final_epochs = sum(link["epochs"] for link in chain)
+    _, search_accuracy = keras_search.evaluate(keras_search.search_model(tuner), x_test, y_test)
+    log.info("search's own best model: test accuracy %.4f", search_accuracy)
+    log.info(
+        "final model: %d epochs (%s)",
+        final_epochs,
+        " + ".join(f"{link['epochs']} in trial {link['trial']}" for link in chain),
+    )
+    model, history = keras_search.final_training(
+        tuner, best.hyperparameters, x_train, y_train, final_epochs, settings["batch_size"], seed
+    )
+    test_loss, test_accuracy = keras_search.evaluate(model, x_test, y_test)
+    log.info("final model: %d epochs, test accuracy %.4f", final_epochs, test_accuracy)
+    return {
+        "model": model,
+        "trials": rows,
+        "history": history,
+        "state": state,
+        "seconds": seconds,
+        "best_trial": best,
+        "final_epochs": final_epochs,
+        "epochs_chain": chain,
+        "search_model_test_accuracy": search_accuracy,
+        "test_accuracy": test_accuracy,
+        "test_loss": test_loss,
+        "image_shape": image_shape,
+        "deepest": deepest,
+        "depth_bound": depth_bound,
+        "fit_images": int(len(y_fit)),
+        "validation_images": int(len(y_val)),
+    }
+
+
+def run(
+    data: dict,
+    data_provenance: dict,
+    settings: dict,
+    seed: int,
+    search_dir: Path,
+    mnist_sha256: str,
+    device: dict,
+) -> dict:
+    """Everything rule tune_cnn writes.
+
+    Returns ``{"model", "trials", "trial_columns", "history", "history_columns", "best"}``:
+    the retrained Keras model, trials.csv's rows and columns, the final training's rows
+    and columns, and ``best.json`` (with its provenance). ``data_provenance`` is the mnist
+    rule's provenance (for the target check); ``device`` is what
+    ``hw4.device.configure_framework`` returned.
+    """
+    result = search_and_retrain(data, settings, seed, search_dir)
+    rows, best = result["trials"], result["best_trial"]
+    target = full_mnist_target(settings, data_provenance, mnist_sha256, result["test_accuracy"])
+    log.info(
+        "accuracy target %s: %s", target["target"], target["detail"] or f"met: {target['met']}"
+    )
+    hyperband = settings["tuner"] == "hyperband"
+    schedule = (
+        hyperband_schedule(
+            settings["max_epochs"], settings["factor"], settings["hyperband_iterations"]
+        )
+        if hyperband
+        else []
+    )
+    space = settings["space"]
+    best_row = next(row for row in rows if row["trial"] == best.trial_id)
+    summary = {
+        "tuner": settings["tuner"],
+        "search_space": settings["search_space"],
+        "search_state": result["state"],
+        "trial_epochs": None if hyperband else settings["trial_epochs"],
+        "hyperparameters": sampled_values(best.hyperparameters.values, keep_tuner_keys=False),
+        "best_trial": best.trial_id,
+        "val_accuracy": float(best.score),
+        "best_step": best_row["best_step"],
+        "final_epochs": result["final_epochs"],
+        "epochs_chain": result["epochs_chain"],
+        "test_accuracy": result["test_accuracy"],
+        "test_loss": result["test_loss"],
+        "search_model_test_accuracy": result["search_model_test_accuracy"],
+        "target": target,
+        **trial_counts(rows),
+        "trials_planned": planned_trials(settings),
+        "seconds": result["seconds"],
+        "padding": space["padding"],
+        "image_size": list(result["image_shape"][:2]),
+        "depth_bound": result["depth_bound"],
+        "block_sizes": block_sizes(
+            result["image_shape"][0], space["conv_layers"][1], space["padding"]
+        ),
+        "conv_layers_searched": [space["conv_layers"][0], result["deepest"]],
+        "schedule": schedule,
+        "schedule_totals": schedule_totals(schedule) if schedule else {},
+        "params": int(result["model"].count_params()),
+        "fit_images": result["fit_images"],
+        "validation_images": result["validation_images"],
+        "train_images": int(len(data["y_train"])),
+        "test_images": int(len(data["y_test"])),
+        "device": device["device"],
+        "provenance": provenance(versions=framework_versions(), **device),
+    }
+    hp_names = sorted({k for row in rows for k in row} - set(TRIAL_COLUMNS))
+    return {
+        "model": result["model"],
+        "trials": rows,
+        "trial_columns": [*TRIAL_COLUMNS, *hp_names],
+        "history": result["history"],
+        "history_columns": list(result["history"][0]),
+        "best": summary,
+    }
