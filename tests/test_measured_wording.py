@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sections import render_section
 
 from hw4.io.files import write_csv, write_json
 from hw4.report import context
-from hw4.report.render import make_environment
 from hw4.steps import q5_shapes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,12 +23,7 @@ FIGURES = {"bn_small": "small.png", "bn_convergence": "convergence.png", "rnn_ti
 
 def render(section: str, language: str, values: dict) -> str:
     """One section's template rendered to plain text (tags removed, spaces collapsed)."""
-    env = make_environment(REPO / "report" / "templates")
-    template = env.from_string(
-        '{% import "macros.j2" as m with context %}'
-        f'{{% include "sections/{section}.{language}.html.j2" %}}'
-    )
-    html = template.render(figures=FIGURES, **{section: values})
+    html = render_section(section, language, {"figures": FIGURES, section: values})
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
 
 

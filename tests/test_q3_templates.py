@@ -7,12 +7,11 @@ import json
 import re
 
 import pytest
-from conftest import REPO
+from sections import render_section
 from test_consumption import CASES, case_settings
 from test_lstm_steps import DEVICE, SETTINGS
 
 from hw4.report.context import q3_section
-from hw4.report.render import make_environment
 from hw4.steps import consumption, lookback_sweep, train_lstm
 
 pytest.importorskip("keras")
@@ -54,18 +53,18 @@ def render(tmp_path, csv, chosen=None, **over):
     q3 = q3_section(
         {"lstm_metrics": tmp_path / "metrics.json", "lookback_summary": tmp_path / "lookback.json"}
     )
-    env = make_environment(REPO / "report" / "templates")
     figures = {
         key: "figure.png" for key in ("lstm_curves", "lstm_week", "lstm_by_hour", "lstm_lookback")
     }
-    macros = env.get_template("macros.j2").make_module({"figures": figures})
-    context = {"q3": q3, "data": {"consumption": data["provenance"], "mnist": MNIST, "files": {}}}
+    context = {
+        "figures": figures,
+        "q3": q3,
+        "data": {"consumption": data["provenance"], "mnist": MNIST, "files": {}},
+    }
     pages = {}
     for section in ("q3", "data"):
         for language in ("en", "fa"):
-            html = env.get_template(f"sections/{section}.{language}.html.j2").render(
-                m=macros, figures=figures, **context
-            )
+            html = render_section(section, language, context)
             assert "nan" not in re.sub(r"<[^>]+>", " ", html).lower().split()
             pages[f"{section}.{language}"] = html
     return pages, metrics["metrics"]

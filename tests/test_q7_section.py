@@ -11,9 +11,9 @@ import re
 import pytest
 import yaml
 from conftest import REPO
+from sections import render_section
 
 from hw4.report.context import REGION_NAMES, q7_section
-from hw4.report.render import make_environment
 
 FIGURES = [
     "cnn_digits",
@@ -106,15 +106,9 @@ def render(tmp_path, cnn, gradcam) -> dict[str, str]:
         "original": yaml.safe_load((REPO / "report" / "original_handin.yaml").read_text()),
         "figures": {name: f"{name}.png" for name in FIGURES},
     }
-    env = make_environment(REPO / "report" / "templates")
     pages = {}
     for language in ("en", "fa"):
-        template = env.from_string(
-            '{% import "macros.j2" as m with context %}{% include "sections/q7.'
-            + language
-            + '.html.j2" %}'
-        )
-        html = template.render(**context)
+        html = render_section("q7", language, context)
         assert "None" not in html and "nan" not in html.lower().replace("nano", "")
         pages[language] = re.sub(r"\s+", " ", html)
     return pages

@@ -1,0 +1,33 @@
+"""Rendering one report section's template outside the workflow, for tests of its wording."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hw4.report.render import make_environment
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
+
+
+class AnySource(dict):
+    """The ``sources`` context for a section rendered alone: every artifact a stand-in record
+    (the provenance lines themselves are tested on the whole report)."""
+
+    def __missing__(self, name: str) -> dict:
+        return {"rule": "rule", "file": f"results/{name}", "sha256": "0" * 64}
+
+
+def render_section(section: str, language: str, context: dict) -> str:
+    """The HTML of ``sections/<section>.<language>.html.j2`` rendered with ``context``."""
+    environment = make_environment(TEMPLATES)
+    template = environment.from_string(
+        '{% import "macros.j2" as m with context %}'
+        f'{{% include "sections/{section}.{language}.html.j2" %}}'
+    )
+    return template.render(**{"sources": AnySource(), "figures": {}, **context})
+
+
+def plain_text(html: str) -> str:
+    """Tags removed and white space collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
