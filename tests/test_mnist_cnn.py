@@ -53,7 +53,8 @@ def test_validation_split_and_confusion():
 
 def test_q7_architecture():
     pytest.importorskip("keras")
-    from hw4.methods.mnist_cnn import Q7_OUTPUT_SHAPES, build_q7_model
+    from hw4.methods.mnist_cnn import build_q7_model
+    from hw4.methods.q7_layers import Q7_OUTPUT_SHAPES
 
     model = build_q7_model()
     assert {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers[1:]} == (

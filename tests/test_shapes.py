@@ -12,16 +12,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hw4.methods.dilated_conv import dilated_conv, subsample_equivalence
 from hw4.methods.shapes import (
     conv_params,
-    dilated_conv,
     effective_kernel,
     layer_key_errors,
     network_table,
     output_size,
     padding_rule_table,
     same_padding,
-    subsample_equivalence,
 )
 from hw4.steps import q5_shapes
 

@@ -183,7 +183,7 @@ def check_config(config: dict, schema_path: str | Path) -> None:
 def check_gradcam_layer(config: dict) -> None:
     """``gradcam.layer`` must name a layer of the Q7 network with spatial axes (h, w, channels):
     told from the architecture, before the CNN is trained."""
-    from hw4.methods.mnist_cnn import Q7_OUTPUT_SHAPES
+    from hw4.methods.q7_layers import Q7_OUTPUT_SHAPES
 
     layer = config.get("gradcam", {}).get("layer", "")
     spatial = ", ".join(name for name, shape in Q7_OUTPUT_SHAPES.items() if len(shape) == 3)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 
 from hw4.io.provenance import provenance
-from hw4.methods.shapes import COLUMNS, network_table, padding_rule_table, subsample_equivalence
+from hw4.methods.dilated_conv import subsample_equivalence
+from hw4.methods.shapes import COLUMNS, network_table, padding_rule_table
 
 log = logging.getLogger("hw4")
 
