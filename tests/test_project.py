@@ -198,3 +198,23 @@ def test_default_profile_is_read_by_snakemake():
         timeout=120,
     )
     assert "Using workflow specific profile profiles/default" in result.stdout + result.stderr
+
+
+def test_readme_rule_table_names_every_rule_its_script_and_step():
+    readme = (REPO / "README.md").read_text()
+    table = readme[readme.index("### Rule by rule") :]
+    rows = {
+        cells[0].strip("` "): cells
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
+    }
+    assert set(rows) == set(rules_and_scripts())
+    for rule, cells in rows.items():
+        assert cells[2] == f"`scripts/{rule}.py`", cells
+        assert cells[3] == f"`hw4.steps.{rule}.run`", cells
+        for module in re.findall(r"`([\w.]+)`", cells[4]):
+            path = module if module.startswith("hw4.") else f"hw4.methods.{module}"
+            if not (REPO / "scripts" / (path.replace(".", "/") + ".py")).exists():
+                path = f"hw4.report.{module}"
+            assert (REPO / "scripts" / (path.replace(".", "/") + ".py")).exists(), (rule, module)
