@@ -15,6 +15,7 @@ import gzip
 import logging
 import os
 import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -137,7 +138,7 @@ def load_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], list[dict]
     """The four MNIST arrays of an ``.npz`` file as uint8, and the conversions made (``as_bytes``)."""
     try:
         archive = np.load(path)
-    except (OSError, ValueError, EOFError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path}: not a readable .npz file ({error})") from error
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise DataError(f"{path}: holds one array, not an .npz archive of {', '.join(IDX_FILES)}")
