@@ -23,8 +23,7 @@ def render_section(section: str, language: str, context: dict) -> str:
     language's text and the tables, equations and figures both languages share."""
     environment = make_environment(TEMPLATES)
     template = environment.from_string(
-        '{% import "macros.j2" as m with context %}'
-        f'{{% include "sections/{section}.html.j2" %}}'
+        f'{{% import "macros.j2" as m with context %}}{{% include "sections/{section}.html.j2" %}}'
     )
     return template.render(
         **{"sources": AnySource(), "figures": {}, "languages": [language], **context}
