@@ -19,13 +19,15 @@ class AnySource(dict):
 
 
 def render_section(section: str, language: str, context: dict) -> str:
-    """The HTML of ``sections/<section>.<language>.html.j2`` rendered with ``context``."""
+    """One section in one language: its layout (``sections/<section>.html.j2``) with that
+    language's text and the tables, equations and figures both languages share."""
     environment = make_environment(TEMPLATES)
     template = environment.from_string(
-        '{% import "macros.j2" as m with context %}'
-        f'{{% include "sections/{section}.{language}.html.j2" %}}'
+        f'{{% import "macros.j2" as m with context %}}{{% include "sections/{section}.html.j2" %}}'
     )
-    return template.render(**{"sources": AnySource(), "figures": {}, **context})
+    return template.render(
+        **{"sources": AnySource(), "figures": {}, "languages": [language], **context}
+    )
 
 
 def plain_text(html: str) -> str:

@@ -4,6 +4,7 @@ the section list, and the report settings the config accepts."""
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from datetime import date
@@ -54,6 +55,42 @@ def test_every_listed_section_has_a_loader_and_data_comes_first():
     for section in sections:
         assert (REPO / f"report/templates/sections/{section['key']}.fa.html.j2").exists()
         assert (REPO / f"report/templates/sections/{section['key']}.en.html.j2").exists()
+        assert (REPO / f"report/templates/sections/{section['key']}.html.j2").exists()
+
+
+SECTIONS = REPO / "report" / "templates" / "sections"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [section["key"] for section in yaml.safe_load((REPO / "report/sections.yaml").read_text())]
+    + ["appendix"],
+)
+def test_every_part_of_a_language_template_is_laid_out(key):
+    """A part the layout does not name would never be shown; a part it names that neither
+    language has would show nothing."""
+    laid_out = re.findall(
+        r'm\.texts\("' + key + r'", "(\w+)"\)', (SECTIONS / f"{key}.html.j2").read_text()
+    )
+    assert laid_out and len(laid_out) == len(set(laid_out)), laid_out
+    parts = {
+        language: set(
+            re.findall(r'part == "(\w+)"', (SECTIONS / f"{key}.{language}.html.j2").read_text())
+        )
+        for language in ("fa", "en")
+    }
+    assert parts["fa"] | parts["en"] == set(laid_out), (parts, laid_out)
+
+
+def test_no_text_sends_its_reader_to_the_other_language():
+    """Every table, equation and figure is shown once for both languages: no "see the other part"."""
+    other_part = re.compile(
+        r"Persian part|in the Persian|English part|in the English|بخش (انگلیسی|فارسی)|متن (انگلیسی|فارسی)",
+        re.IGNORECASE,
+    )
+    for template in sorted((REPO / "report" / "templates").rglob("*.j2")):
+        found = other_part.search(template.read_text(encoding="utf-8"))
+        assert found is None, (template.name, found and found.group(0))
 
 
 def test_a_section_without_a_loader_is_refused_before_reading_anything():
