@@ -147,6 +147,7 @@ def run(data: dict, settings: dict, seed: int, device: dict, threads: dict) -> d
         "small_batches": {
             "steps": settings["small_batch_steps"],
             "train_images": len(subset["y"]),
+            "test_images": len(subset["y_test"]),
             "rows": small,
         },
         "speed": speed,
