@@ -357,3 +357,16 @@ def test_q7_prints_its_test_accuracy_with_its_interval(tmp_path):
     assert f"[{low:.4f}, {high:.4f}]" in pages["en"]
     assert re.search(r"95% interval \d+\.\d\d% to \d+\.\d\d% on 10,000 test images", pages["en"])
     assert "بازهٔ ۹۵٪" in pages["fa"]
+
+
+def test_what_keras_momentum_leaves_follows_the_configured_updates(tmp_path):
+    checks = json.loads((REPO / "tests" / "artifacts" / "batchnorm_checks.json").read_text())
+    for steps, left in ((400, "1.8%"), (20, "81.8%")):
+        checks["small_batches"]["steps"] = steps
+        write_json(tmp_path / "checks.json", checks)
+        pages = render("q6", {"q6": context.q6_section({"batchnorm": tmp_path / "checks.json"})})
+        assert f"0.99 {steps} ≈ {left} of that start after {steps} updates" in pages["en"]
+        assert (
+            "۰٫۹۹" in pages["fa"]
+            and left.translate(str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫"))[:-1] in pages["fa"]
+        )

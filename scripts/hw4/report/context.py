@@ -153,6 +153,10 @@ REGION_NAMES = {
     },
 }
 
+# keras.layers.BatchNormalization's default momentum: the share of the running statistics
+# kept at each update. Q6's small CNN uses a lower one; the section says why.
+KERAS_BATCHNORM_MOMENTUM = 0.99
+
 # A training accuracy this far (fraction) above the test accuracy is called overfitting.
 OVERFITTING_GAP = 0.02
 
@@ -285,6 +289,10 @@ def q6_section(inputs: dict) -> dict:
         / speed["without_bn"]["step_seconds"]["median"],
         "fold_ratio": folding["seconds_folded"]["median"] / folding["seconds_with_bn"]["median"],
         "drift_one": min(drift_rows, key=lambda r: r["batch_size"]),
+        "keras_momentum": KERAS_BATCHNORM_MOMENTUM,
+        # What Keras' momentum leaves of the running variance's starting value after as many
+        # updates as the small-batch runs make.
+        "keras_start_left": KERAS_BATCHNORM_MOMENTUM ** checks["small_batches"]["steps"],
         "small_rows": small,
         "best_small": best_small,
         "worst_small": worst_small,
