@@ -17,7 +17,6 @@ result = batchnorm_checks.run(
     snakemake.params.settings,
     snakemake.params.seed,
     device,
-    device["threads"],
 )
 write_json(snakemake.output.checks, result["checks"])
 figures.small_batches(

@@ -12,6 +12,6 @@ device = configure_framework(snakemake.params.seed, snakemake.threads, determini
 from hw4 import figures  # noqa: E402
 from hw4.steps import rnn_vs_cnn  # noqa: E402
 
-result = rnn_vs_cnn.run(snakemake.params.settings, snakemake.params.seed, device, device["threads"])
+result = rnn_vs_cnn.run(snakemake.params.settings, snakemake.params.seed, device)
 write_json(snakemake.output.measurements, result["measurements"])
 figures.timing_loglog(result["measurements"], snakemake.output.plot)
