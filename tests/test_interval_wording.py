@@ -208,7 +208,7 @@ def data_pages(mnist: dict) -> dict[str, str]:
     }
     values = {
         "mnist": mnist,
-        "mnist_origin": context.mnist_origin(mnist),
+        "mnist_origin": context.mnist_origin(mnist, "mnist.provenance.json"),
         "consumption": consumption,
         "files": {},
     }
@@ -370,3 +370,15 @@ def test_what_keras_momentum_leaves_follows_the_configured_updates(tmp_path):
             "۰٫۹۹" in pages["fa"]
             and left.translate(str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫"))[:-1] in pages["fa"]
         )
+
+
+def test_an_artifact_from_before_a_field_existed_is_refused_naming_file_and_rule(tmp_path):
+    checks = json.loads((REPO / "tests" / "artifacts" / "batchnorm_checks.json").read_text())
+    del checks["small_batches"]["test_images"]
+    write_json(tmp_path / "checks.json", checks)
+    with pytest.raises(context.MissingArtifact, match="checks.json: no 'test_images'.*batchnorm"):
+        context.q6_section({"batchnorm": tmp_path / "checks.json"})
+    record = mnist_provenance()
+    del record["images_before_subset"]
+    with pytest.raises(context.MissingArtifact, match="rerun rule mnist"):
+        context.mnist_origin(record, "mnist.provenance.json")

@@ -67,7 +67,7 @@ def render(tmp_path, csv, chosen=None, **over):
         "data": {
             "consumption": data["provenance"],
             "mnist": MNIST,
-            "mnist_origin": mnist_origin(MNIST),
+            "mnist_origin": mnist_origin(MNIST, "mnist.provenance.json"),
             "files": {},
         },
         "original": ORIGINAL,

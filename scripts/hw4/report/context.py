@@ -16,6 +16,14 @@ class MissingArtifact(FileNotFoundError):
     """An artifact the report needs is absent, empty, or claimed by no rule."""
 
 
+def required(record: dict, key: str, path: str | Path, rule: str):
+    """``record[key]``, or ``MissingArtifact`` naming the file and the rule to rerun when an
+    artifact written before the field existed lacks it."""
+    if key not in record:
+        raise MissingArtifact(f"{path}: no {key!r} field; rerun rule {rule} to rewrite it")
+    return record[key]
+
+
 def read_csv_rows(path: str | Path, delimiter: str = ",") -> list[dict]:
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter=delimiter))
@@ -87,14 +95,14 @@ def report_date(configured: str, provenances: list[dict]) -> date:
     return date.fromisoformat(stamps[-1][:10])
 
 
-def mnist_origin(mnist: dict) -> dict:
+def mnist_origin(mnist: dict, path: str | Path) -> dict:
     """How this run's MNIST came to be, from the mnist rule's provenance record.
 
     ``download_failed``: the embedded digits stand in for a download that was tried and
     failed (``source: auto``), not for one chosen on purpose. ``images_available``: what the
     source held; ``subset``: whether a stratified subset of it was kept (``images_used``).
     """
-    available = mnist["images_before_subset"]
+    available = required(mnist, "images_before_subset", path, "mnist")
     used = {split: mnist["counts"][split]["total"] for split in ("train", "test")}
     return {
         "download_failed": mnist["source"] == "embedded" and "fallback_reason" in mnist,
@@ -109,7 +117,7 @@ def data_section(inputs: dict) -> dict:
     consumption = read_json(inputs["consumption_provenance"])
     return {
         "mnist": mnist,
-        "mnist_origin": mnist_origin(mnist),
+        "mnist_origin": mnist_origin(mnist, inputs["mnist_provenance"]),
         "consumption": consumption,
         "files": {
             "results/data/mnist.npz": sha256_of(inputs["mnist"]),
@@ -274,7 +282,9 @@ def q6_section(inputs: dict) -> dict:
     speed, folding = checks["speed"], checks["folding"]
     drift_rows = checks["running_stats_drift"]["rows"]
     # Each small-batch test accuracy with its 95 % interval on the test images it was measured on.
-    test_images = checks["small_batches"]["test_images"]
+    test_images = required(
+        checks["small_batches"], "test_images", inputs["batchnorm"], "batchnorm_checks"
+    )
     small = [
         {**row, "interval": wilson_interval(row["test_accuracy"], test_images)}
         for row in checks["small_batches"]["rows"]
@@ -327,7 +337,12 @@ def tuning_section(inputs: dict) -> dict:
         "search_interval": wilson_interval(searched, images),
         "retrained_versus_search": compare_shares(retrained, images, searched, images),
         # The settings the accuracy target is stated for, as the config spells them.
-        "target_budget": ", ".join(f"{k}={v}" for k, v in best["target"]["budget"].items()),
+        "target_budget": ", ".join(
+            f"{k}={v}"
+            for k, v in required(
+                best["target"], "budget", inputs["tuning_best"], "tune_cnn"
+            ).items()
+        ),
         "q7": (
             {
                 "test_accuracy": cnn["test_accuracy"],
