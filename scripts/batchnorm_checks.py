@@ -7,19 +7,16 @@ from hw4.io.logs import setup_logging
 setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
 # Deterministic ops off: this rule measures speed, and deterministic kernels are slower.
-device = configure_framework(snakemake.params.seed, deterministic=False)
+device = configure_framework(snakemake.params.seed, snakemake.threads, deterministic=False)
 
 from hw4 import figures  # noqa: E402
-from hw4.methods.step_timing import pin_framework_threads  # noqa: E402
 from hw4.steps import batchnorm_checks  # noqa: E402
 
-threads = pin_framework_threads(snakemake.threads)
 result = batchnorm_checks.run(
     read_npz(snakemake.input.data),
     snakemake.params.settings,
     snakemake.params.seed,
     device,
-    threads,
 )
 write_json(snakemake.output.checks, result["checks"])
 figures.small_batches(

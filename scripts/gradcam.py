@@ -7,7 +7,7 @@ from hw4.io.logs import setup_logging
 
 setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
-device = configure_framework(snakemake.params.seed)
+device = configure_framework(snakemake.params.seed, snakemake.threads)
 
 from hw4.steps import gradcam  # noqa: E402  (after the GPU is chosen)
 

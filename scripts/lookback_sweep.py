@@ -7,7 +7,9 @@ from hw4.io.logs import setup_logging
 
 setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
-device = configure_framework(snakemake.params.seed, snakemake.params.mixed_precision)
+device = configure_framework(
+    snakemake.params.seed, snakemake.threads, snakemake.params.mixed_precision
+)
 
 from hw4.steps import lookback_sweep  # noqa: E402
 

@@ -7,13 +7,11 @@ from hw4.io.logs import setup_logging
 setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
 # Deterministic ops off: this rule measures speed, and deterministic kernels are slower.
-device = configure_framework(snakemake.params.seed, deterministic=False)
+device = configure_framework(snakemake.params.seed, snakemake.threads, deterministic=False)
 
 from hw4 import figures  # noqa: E402
-from hw4.methods.step_timing import pin_framework_threads  # noqa: E402
 from hw4.steps import rnn_vs_cnn  # noqa: E402
 
-threads = pin_framework_threads(snakemake.threads)
-result = rnn_vs_cnn.run(snakemake.params.settings, snakemake.params.seed, device, threads)
+result = rnn_vs_cnn.run(snakemake.params.settings, snakemake.params.seed, device)
 write_json(snakemake.output.measurements, result["measurements"])
 figures.timing_loglog(result["measurements"], snakemake.output.plot)

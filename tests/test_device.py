@@ -3,6 +3,7 @@ choice stands, and with no GPU the job says it runs on the CPU."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -82,8 +83,25 @@ def test_scheduler_choice_stands_and_cpu_fallback(tmp_path, monkeypatch):
     assert device.claim_gpu(tmp_path) is None
 
 
-def test_framework_reports_the_device():
+def test_framework_reports_the_device_and_pins_the_rules_threads():
+    """In a fresh process: the threads must be set before the framework runs its first op."""
     pytest.importorskip("keras")
-    info = device.configure_framework(seed=0, deterministic=False)
+    code = (
+        "import json\n"
+        "from hw4.device import configure_framework\n"
+        "print(json.dumps(configure_framework(seed=0, threads=1, deterministic=False)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "scripts"), "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout.strip().splitlines()[-1])
     assert info["device"].startswith(("CPU:", "GPU:"))
     assert info["backend"] in ("tensorflow", "jax", "torch")
+    assert info["threads"] == {"intra_op_threads": 1, "inter_op_threads": 1}
+    assert info["deterministic_ops"] is False

@@ -18,12 +18,15 @@ from hw4.steps import q5_shapes
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ORIGINAL = yaml.safe_load((REPO / "report" / "original_handin.yaml").read_text(encoding="utf-8"))
 FIGURES = {"bn_small": "small.png", "bn_convergence": "convergence.png", "rnn_timing": "t.png"}
 
 
 def render(section: str, language: str, values: dict) -> str:
     """One section's template rendered to plain text (tags removed, spaces collapsed)."""
-    html = render_section(section, language, {"figures": FIGURES, section: values})
+    html = render_section(
+        section, language, {"figures": FIGURES, "original": ORIGINAL, section: values}
+    )
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
 
 
@@ -171,8 +174,7 @@ def q5_values(tmp_path, layers) -> dict:
             "q5_summary": tmp_path / "summary.json",
         }
     )
-    original = yaml.safe_load((REPO / "report" / "original_handin.yaml").read_text())
-    values["comparison"] = context.compare_q5(values["layers"], original["q5"]["layers"])
+    values["comparison"] = context.compare_q5(values["layers"], ORIGINAL["q5"]["layers"])
     return values
 
 

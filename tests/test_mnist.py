@@ -91,6 +91,14 @@ def test_auto_falls_back_to_embedded_without_network(tmp_path, caplog):
     assert any("embedded" in r.message for r in caplog.records)
 
 
+def test_a_subset_of_the_embedded_digits_is_recorded_as_one(tmp_path):
+    chosen = step.run(settings(source="embedded", subset={"train": 300, "test": 100}), tmp_path, 0)
+    record = chosen["provenance"]
+    assert record["requested_source"] == "embedded" and "fallback_reason" not in record
+    assert record["images_before_subset"] == {"train": 4000, "test": 1000}
+    assert record["counts"]["train"]["total"] == 300 and record["counts"]["test"]["total"] == 100
+
+
 def test_download_source_does_not_fall_back(tmp_path):
     dead = f"http://127.0.0.1:{free_port()}/mnist.npz"
     with pytest.raises(OSError):

@@ -7,11 +7,13 @@ import json
 import re
 
 import pytest
+import yaml
+from conftest import REPO
 from sections import render_section
 from test_consumption import CASES, case_settings
 from test_lstm_steps import DEVICE, SETTINGS
 
-from hw4.report.context import q3_section
+from hw4.report.context import mnist_origin, q3_section
 from hw4.steps import consumption, lookback_sweep, train_lstm
 
 pytest.importorskip("keras")
@@ -23,7 +25,12 @@ MNIST = {
         for split in ("train", "test")
     },
     "files": {},
+    "images_before_subset": {"train": 10, "test": 10},
 }
+FIGURES = {
+    key: "figure.png" for key in ("lstm_curves", "lstm_week", "lstm_by_hour", "lstm_lookback")
+}
+ORIGINAL = yaml.safe_load((REPO / "report" / "original_handin.yaml").read_text(encoding="utf-8"))
 
 
 def render(tmp_path, csv, chosen=None, **over):
@@ -50,16 +57,20 @@ def render(tmp_path, csv, chosen=None, **over):
     metrics = train_lstm.run(data["table"], summary, SETTINGS, "consumption", "m3", 0, DEVICE)
     (tmp_path / "metrics.json").write_text(json.dumps(metrics["metrics"]))
     (tmp_path / "lookback.json").write_text(json.dumps(summary))
+    (tmp_path / "consumption.json").write_text(json.dumps(data["provenance"]))
     q3 = q3_section(
         {"lstm_metrics": tmp_path / "metrics.json", "lookback_summary": tmp_path / "lookback.json"}
     )
-    figures = {
-        key: "figure.png" for key in ("lstm_curves", "lstm_week", "lstm_by_hour", "lstm_lookback")
-    }
     context = {
-        "figures": figures,
+        "figures": FIGURES,
         "q3": q3,
-        "data": {"consumption": data["provenance"], "mnist": MNIST, "files": {}},
+        "data": {
+            "consumption": data["provenance"],
+            "mnist": MNIST,
+            "mnist_origin": mnist_origin(MNIST, "mnist.provenance.json"),
+            "files": {},
+        },
+        "original": ORIGINAL,
     }
     pages = {}
     for section in ("q3", "data"):
@@ -107,3 +118,31 @@ def test_gaps_and_dropped_windows_are_said_and_counted(tmp_path):
     assert "2024-03-24 03:00:00 to 2024-03-24 09:00:00 (5 hours missing)" in pages["data.en"]
     assert "The chosen look-back is 6 hours" in pages["q3.en"]
     assert "against" in pages["q3.en"] and "for the homework's 12 hours" in pages["q3.en"]
+
+
+def test_the_verdict_against_the_baselines_flips_with_the_errors(tmp_path):
+    """The same run's metrics with the model's RMSE put below, then above, the best baseline's."""
+    _, metrics = render(tmp_path, CASES / "gas_dayfirst.csv", time_format="%d/%m/%Y %H:%M")
+    best = min(values["rmse"] for values in metrics["baselines"].values())
+    persian_count = str(len(metrics["baselines"])).translate(
+        str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+    )
+    inputs = {
+        "lstm_metrics": tmp_path / "metrics.json",
+        "lookback_summary": tmp_path / "lookback.json",
+    }
+    for rmse, beats in ((best / 2, True), (best * 2, False)):
+        flipped = {**metrics, "model": {**metrics["model"], "rmse": rmse}}
+        flipped["beats_every_baseline"] = beats
+        inputs["lstm_metrics"].write_text(json.dumps(flipped))
+        context = {
+            "figures": FIGURES,
+            "q3": q3_section(inputs),
+            "data": {"consumption": json.loads((tmp_path / "consumption.json").read_text())},
+        }
+        english = render_section("q3", "en", context)
+        persian = render_section("q3", "fa", context)
+        assert (f"The LSTM beats all {len(metrics['baselines'])} baselines" in english) is beats
+        assert ("The LSTM does not beat every baseline in this run" in english) is not beats
+        assert (f"از هر {persian_count} مبنا بهتر است" in persian) is beats
+        assert ("در این اجرا از همهٔ مبناها بهتر نیست" in persian) is not beats

@@ -51,6 +51,7 @@ def test_accuracy_target_applies_only_to_full_mnist_at_the_default_budget(
     assert result["reason"] == reason
     assert result["applies"] == (reason == "")
     assert result["met"] is (True if reason == "" else None)
+    assert result["budget"] == TARGET_BUDGET and result["train_images"] == 60000
     if reason == "budget":
         assert next(iter(settings_change)) in result["detail"]
     assert full_mnist_target(settings, provenance, MNIST_SHA, 0.99)["met"] is (

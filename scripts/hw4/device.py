@@ -74,16 +74,20 @@ def claim_gpu(lock_dir: str | os.PathLike) -> str | None:
 
 
 def configure_framework(
-    seed: int, mixed_precision: bool = False, deterministic: bool = True
+    seed: int, threads: int, mixed_precision: bool = False, deterministic: bool = True
 ) -> dict:
-    """Seed everything, make ops deterministic where the backend can, grow GPU memory on demand.
+    """Pin the framework to the rule's ``threads`` CPU threads, seed everything, make ops
+    deterministic where the backend can, grow GPU memory on demand.
 
-    Returns a description of the device for the artifacts' provenance.
+    Must run before the framework executes its first op (TensorFlow refuses a change of
+    threads after). Returns a description of the device for the artifacts' provenance,
+    ``threads`` included as the backend reports it (``pin_threads``).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
     backend = keras.backend.backend()
+    pinned = pin_threads(backend, threads)
     gpus: list[str] = []
     if backend == "tensorflow":
         import tensorflow as tf
@@ -116,5 +120,35 @@ def configure_framework(
         "backend": backend,
         "mixed_precision": mixed_precision,
         "deterministic_ops": deterministic,
+        "threads": pinned,
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
     }
+
+
+def pin_threads(backend: str, threads: int) -> dict:
+    """Make the Keras ``backend`` use ``threads`` CPU threads, within and between ops.
+
+    Returns ``{"intra_op_threads": n, "inter_op_threads": n}`` as the backend reports them.
+    JAX fixes its thread pools when it is imported (before this can run): its counts are
+    recorded as None, and the log says the threads were not pinned.
+    Raises ``RuntimeError`` when TensorFlow has already executed an op.
+    """
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        pinned = {
+            "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+            "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
+        }
+    elif backend == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+        pinned = {"intra_op_threads": torch.get_num_threads(), "inter_op_threads": threads}
+    else:
+        log.warning("the %s backend's threads cannot be pinned after import: not pinned", backend)
+        pinned = {"intra_op_threads": None, "inter_op_threads": None}
+    log.info("framework threads: %s (the rule asked for %d)", pinned, threads)
+    return pinned

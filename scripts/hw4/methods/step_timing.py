@@ -1,51 +1,18 @@
-"""Timing a framework call the way a reviewer would accept: threads pinned, warm-up excluded,
-enough repeats for a median and a spread.
+"""Timing a framework call the way a reviewer would accept: warm-up excluded, enough repeats
+for a median and a spread (the threads are pinned by ``hw4.device.configure_framework``).
 
 The one timer of the project (Q4's sequence models, Q6's batch-norm step and folding).
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 
 import numpy as np
 
-log = logging.getLogger("hw4")
-
 # Untimed calls before timing: they absorb tracing, compilation and memory allocation.
 WARMUP_CALLS = 2
-
-
-def pin_framework_threads(threads: int) -> dict:
-    """Make the active Keras backend use ``threads`` CPU threads, within and between ops.
-
-    Must run before the backend executes its first op (TensorFlow refuses the change after).
-    Returns ``{"intra_op_threads": n, "inter_op_threads": n}`` as the backend reports them,
-    for the provenance of a timing. Raises ``RuntimeError`` when the backend is already running.
-    """
-    import keras
-
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-        pinned = {
-            "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
-            "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
-        }
-    elif backend == "torch":
-        import torch
-
-        torch.set_num_threads(threads)
-        pinned = {"intra_op_threads": torch.get_num_threads(), "inter_op_threads": threads}
-    else:
-        raise NotImplementedError(f"cannot pin the threads of the {backend!r} backend")
-    log.info("framework threads pinned: %s", pinned)
-    return pinned
 
 
 def seconds_per_call(call: Callable[[], object], repeats: int) -> list[float]:

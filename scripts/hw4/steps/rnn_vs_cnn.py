@@ -64,9 +64,9 @@ def fitted_lengths(lengths: list[int]) -> list[int]:
     return ordered[len(ordered) // 2 :]
 
 
-def run(settings: dict, seed: int, device: dict, threads: dict) -> dict:
-    """Time both models at every configured length. ``device`` and ``threads`` describe the
-    set-up (``configure_framework``, ``pin_framework_threads``).
+def run(settings: dict, seed: int, device: dict) -> dict:
+    """Time both models at every configured length. ``device`` describes the set-up
+    (``hw4.device.configure_framework``, the threads it pinned included).
 
     Returns ``{"measurements": the JSON artifact}``; a model's Keras parameter count differing
     from the formula raises ``RuntimeError`` (the report would state a wrong size).
@@ -137,7 +137,7 @@ def run(settings: dict, seed: int, device: dict, threads: dict) -> dict:
         "lstm_at_longest": compare_timings(at_longest[LSTM], at_longest[CONV]),
         "settings": settings,
         "timing_conditions": {
-            "threads": threads,
+            "threads": device["threads"],
             "deterministic_ops": device["deterministic_ops"],
             "warmup_steps": WARMUP_CALLS,
             "repeats": settings["repeats"],

