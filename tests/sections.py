@@ -20,10 +20,14 @@ class AnySource(dict):
 
 def render_section(section: str, language: str, context: dict) -> str:
     """One section in one language: its layout (``sections/<section>.html.j2``) with that
-    language's text and the tables, equations and figures both languages share."""
+    language's text and the tables, equations and figures both languages share. A section
+    without a layout (the results-at-a-glance page) is its language's template alone."""
     environment = make_environment(TEMPLATES)
+    layout = f"sections/{section}.html.j2"
+    if not (TEMPLATES / layout).exists():
+        layout = f"sections/{section}.{language}.html.j2"
     template = environment.from_string(
-        f'{{% import "macros.j2" as m with context %}}{{% include "sections/{section}.html.j2" %}}'
+        f'{{% import "macros.j2" as m with context %}}{{% include "{layout}" %}}'
     )
     return template.render(
         **{"sources": AnySource(), "figures": {}, "languages": [language], **context}

@@ -94,9 +94,9 @@ def test_step_runs_and_reports_medians_spreads_and_exponents():
         "lengths": [4, 8, 16],
         "repeats": 5,
     }
-    device = {"device": "CPU: test", "deterministic_ops": False}
     threads = {"intra_op_threads": 1, "inter_op_threads": 1}
-    measurements = run(settings, seed=0, device=device, threads=threads)["measurements"]
+    device = {"device": "CPU: test", "deterministic_ops": False, "threads": threads}
+    measurements = run(settings, seed=0, device=device)["measurements"]
     assert len(measurements["timing"]) == 6
     for row in measurements["timing"]:
         assert row["lower_quartile"] <= row["median"] <= row["upper_quartile"]
