@@ -62,7 +62,7 @@ REPORT_FIGURES = {
     "gradcam_deletion": rules.gradcam.output.deletion,
     "lstm_week": rules.train_lstm.output.week,
     "lstm_by_hour": rules.train_lstm.output.by_hour,
-    "lstm_curves": rules.train_lstm.output.curves,
+    "lstm_curves": rules.lookback_sweep.output.curves,
     "lstm_lookback": rules.lookback_sweep.output.plot,
     "bn_small": rules.batchnorm_checks.output.small_batches,
     "bn_convergence": rules.batchnorm_checks.output.convergence,
