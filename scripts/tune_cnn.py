@@ -5,18 +5,17 @@ fingerprint) after a kill continues from its finished trials."""
 
 from hw4 import figures
 from hw4.device import claim_gpu, configure_framework
-from hw4.io.files import read_json, save_model, write_csv, write_json
+from hw4.io.files import read_json, read_npz, save_model, write_csv, write_json
 from hw4.io.logs import setup_logging
 
 setup_logging(snakemake.log[0])
 claim_gpu(snakemake.params.lock_dir)
 device = configure_framework(snakemake.params.seed, snakemake.params.mixed_precision)
 
-from hw4.data.mnist import load_npz  # noqa: E402
 from hw4.steps import tune_cnn  # noqa: E402
 
 result = tune_cnn.run(
-    load_npz(snakemake.input.data),
+    read_npz(snakemake.input.data),
     read_json(snakemake.input.data_provenance),
     snakemake.params.settings,
     snakemake.params.seed,
