@@ -17,15 +17,12 @@ except DateError as error:
     sys.exit(f"config error: report.date: {error}")
 
 
-def full_budget_config():
-    """The shipped config.yaml, schema defaults filled in: the full budget a preview names."""
-    full = yaml.safe_load(Path(in_repo("config.yaml")).read_text(encoding="utf-8"))
-    validate(full, SCHEMA)
-    return full
-
+# The full budget a preview names: the shipped config.yaml, schema defaults filled in.
+FULL_BUDGET = yaml.safe_load(Path(in_repo("config.yaml")).read_text(encoding="utf-8"))
+validate(FULL_BUDGET, SCHEMA)
 
 # A preview (report.preview) lists each setting below the full budget; a full run, none.
-PREVIEW = preview_budget(config, full_budget_config()) if config["report"]["preview"] else None
+PREVIEW = preview_budget(config, FULL_BUDGET) if config["report"]["preview"] else None
 
 # Rules whose outputs the report shows. Under each table and figure the report names
 # the rule that made it; the appendix lists each rule's script and benchmark.
