@@ -67,3 +67,23 @@ def test_threads_are_pinned_in_the_framework():
     )
     assert result.returncode == 0, result.stderr
     assert "'intra_op_threads': 1, 'inter_op_threads': 1" in result.stdout
+
+
+def test_jax_has_no_thread_setting_and_the_timing_says_so():
+    """On JAX nothing is pinned: the record says so instead of claiming a thread count."""
+    pytest.importorskip("jax")
+    code = (
+        "from hw4.methods.step_timing import pin_framework_threads\n"
+        "print(pin_framework_threads(1))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "scripts"), "KERAS_BACKEND": "jax"},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'intra_op_threads': None" in result.stdout
+    assert "threads not pinned (the jax backend has no setting for them)" in result.stdout

@@ -23,7 +23,9 @@ def pin_framework_threads(threads: int) -> dict:
 
     Must run before the backend executes its first op (TensorFlow refuses the change after).
     Returns ``{"intra_op_threads": n, "inter_op_threads": n}`` as the backend reports them,
-    for the provenance of a timing. Raises ``RuntimeError`` when the backend is already running.
+    for the provenance of a timing; on JAX, which has no thread setting (XLA sizes its CPU
+    pool from the cores the process may use), both are None and ``"not_pinned"`` says so.
+    Raises ``RuntimeError`` when TensorFlow is already running.
     """
     import keras
 
@@ -43,7 +45,13 @@ def pin_framework_threads(threads: int) -> dict:
         torch.set_num_threads(threads)
         pinned = {"intra_op_threads": torch.get_num_threads(), "inter_op_threads": threads}
     else:
-        raise NotImplementedError(f"cannot pin the threads of the {backend!r} backend")
+        pinned = {
+            "intra_op_threads": None,
+            "inter_op_threads": None,
+            "not_pinned": f"threads not pinned (the {backend} backend has no setting for them)",
+        }
+        log.info("framework %s", pinned["not_pinned"])
+        return pinned
     log.info("framework threads pinned: %s", pinned)
     return pinned
 
