@@ -84,3 +84,13 @@ def test_every_config_section_maps_to_report_sections():
     for key in budget_keys | {"data.mnist", "data.consumption"}:
         assert set(sections_of(f"{key}.anything")) <= set(SECTIONS), key
     assert {prefix for prefix, _ in SECTIONS_BY_PREFIX} >= budget_keys
+
+
+def test_the_schema_defaults_are_the_shipped_config():
+    """A --configfile run in another --directory finds no config.yaml and takes the schema's
+    defaults for the keys it leaves out: they must be config.yaml's values."""
+    from hw4.report.preview import flatten
+
+    defaults = validated({})
+    _, full = configs()
+    assert flatten(defaults) == flatten(full)
