@@ -13,6 +13,7 @@ result = report.run(
     rules=snakemake.params.rules,
     sections=read_yaml(snakemake.input.sections),
     settings=snakemake.params.settings,
+    preview=snakemake.params.preview,
     config_sha256=snakemake.params.config_sha256,
     original=read_yaml(snakemake.input.original),
     repo=snakemake.params.repo,

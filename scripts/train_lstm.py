@@ -1,8 +1,8 @@
-"""Rule train_lstm: wires Snakemake to hw4.steps.train_lstm and writes the model, metrics and figures."""
+"""Rule train_lstm: wires Snakemake to hw4.steps.train_lstm (the sweep's model, evaluated) and writes its metrics and figures."""
 
 from hw4 import figures
 from hw4.device import claim_gpu, configure_framework
-from hw4.io.files import read_frame, read_json, save_model, write_csv, write_json
+from hw4.io.files import load_model, read_frame, read_json, write_json
 from hw4.io.logs import setup_logging
 
 setup_logging(snakemake.log[0])
@@ -16,15 +16,12 @@ from hw4.steps import train_lstm  # noqa: E402
 result = train_lstm.run(
     read_frame(snakemake.input.table),
     read_json(snakemake.input.sweep),
+    load_model(snakemake.input.model),
     snakemake.params.settings,
     snakemake.params.target,
     snakemake.params.unit,
-    snakemake.params.seed,
     device,
 )
-save_model(result["model"], snakemake.output.model)
-write_csv(snakemake.output.history, result["history"], result["history_columns"])
 write_json(snakemake.output.metrics, result["metrics"])
 figures.forecast_week(**result["forecast_week"], path=snakemake.output.week)
 figures.error_by_hour(**result["error_by_hour"], path=snakemake.output.by_hour)
-figures.learning_curves(result["history"], snakemake.output.curves, metric="loss")

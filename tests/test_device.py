@@ -105,3 +105,9 @@ def test_framework_reports_the_device_and_pins_the_rules_threads():
     assert info["backend"] in ("tensorflow", "jax", "torch")
     assert info["threads"] == {"intra_op_threads": 1, "inter_op_threads": 1}
     assert info["deterministic_ops"] is False
+
+
+def test_a_backend_without_a_thread_setting_says_so_instead_of_a_count():
+    pinned = device.pin_threads("jax", 2)
+    assert pinned["intra_op_threads"] is None and pinned["inter_op_threads"] is None
+    assert pinned["not_pinned"] == "threads not pinned (the jax backend has no setting for them)"

@@ -11,7 +11,7 @@ import yaml
 from conftest import REPO
 from sections import render_section
 from test_consumption import CASES, case_settings
-from test_lstm_steps import DEVICE, SETTINGS
+from test_lstm_steps import DEVICE, SETTINGS, as_if_chosen
 
 from hw4.report.context import mnist_origin, q3_section
 from hw4.steps import consumption, lookback_sweep, train_lstm
@@ -44,17 +44,11 @@ def render(tmp_path, csv, chosen=None, **over):
         SETTINGS["split"],
         cache_dir="unused",
     )
-    sweep = lookback_sweep.run(
-        data["table"], SETTINGS, {"look_backs": [6], "epochs": 1}, "consumption", "m3", 0, DEVICE
-    )
-    summary = sweep["summary"]
-    if chosen:  # as if the sweep had chosen another look-back (its rows marked to agree)
-        summary = {
-            **summary,
-            "chosen_look_back": chosen,
-            "rows": [{**row, "chosen": row["look_back"] == chosen} for row in summary["rows"]],
-        }
-    metrics = train_lstm.run(data["table"], summary, SETTINGS, "consumption", "m3", 0, DEVICE)
+    sweep = lookback_sweep.run(data["table"], SETTINGS, [6], "consumption", "m3", 0, DEVICE)
+    summary, model = sweep["summary"], sweep["model"]
+    if chosen:  # as if the sweep had chosen another look-back
+        summary, model = as_if_chosen(data["table"], summary, chosen)
+    metrics = train_lstm.run(data["table"], summary, model, SETTINGS, "consumption", "m3", DEVICE)
     (tmp_path / "metrics.json").write_text(json.dumps(metrics["metrics"]))
     (tmp_path / "lookback.json").write_text(json.dumps(summary))
     (tmp_path / "consumption.json").write_text(json.dumps(data["provenance"]))
@@ -113,7 +107,7 @@ def test_gaps_and_dropped_windows_are_said_and_counted(tmp_path):
     pages, _ = render(
         tmp_path, CASES / "gas_missing_hours.csv", chosen=6, missing_hours="drop_windows"
     )
-    assert "18 windows (training 11, validation 6, test 1)" in pages["q3.en"]
+    assert "30 windows (training 17, validation 12, test 1)" in pages["q3.en"]
     assert "6 hours between the first and the last are missing, in 2 gaps" in pages["data.en"]
     assert "2024-03-24 03:00:00 to 2024-03-24 09:00:00 (5 hours missing)" in pages["data.en"]
     assert "The chosen look-back is 6 hours" in pages["q3.en"]

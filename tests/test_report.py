@@ -175,7 +175,7 @@ def test_config_digest_ignores_key_order_and_sees_every_value():
 def test_the_workflow_reads_the_report_modules_without_numpy():
     """report.smk imports them when the workflow starts, before any job's environment."""
     code = (
-        "import sys, hw4.config_check, hw4.report.dates;"
+        "import sys, hw4.config_check, hw4.report.dates, hw4.report.preview;"
         "sys.exit(1 if 'numpy' in sys.modules else 0)"
     )
     result = subprocess.run(

@@ -2,7 +2,8 @@
 # Set up everything the workflow needs on a fresh Debian/Ubuntu machine with Python 3.11:
 # system libraries for WeasyPrint, and a virtualenv in .venv with requirements.txt.
 # With --test, also the tools the test suite uses: poppler (pdftotext, pdffonts),
-# Debian's fashion-MNIST IDX files, and Slurm with munge for the cluster test.
+# Debian's fashion-MNIST IDX files, Slurm with munge for the cluster test, and the JAX
+# backend (requirements-jax.txt) for the end-to-end run under KERAS_BACKEND=jax.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,4 +31,7 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements.txt
+if [[ "${1:-}" == "--test" ]]; then
+  .venv/bin/python -m pip install -q -r requirements-jax.txt
+fi
 echo "environment ready: .venv ($(.venv/bin/python --version))"

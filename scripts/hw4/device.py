@@ -130,7 +130,7 @@ def pin_threads(backend: str, threads: int) -> dict:
 
     Returns ``{"intra_op_threads": n, "inter_op_threads": n}`` as the backend reports them.
     JAX fixes its thread pools when it is imported (before this can run): its counts are
-    recorded as None, and the log says the threads were not pinned.
+    recorded as None, ``"not_pinned"`` says why (the report prints it), and so does the log.
     Raises ``RuntimeError`` when TensorFlow has already executed an op.
     """
     if backend == "tensorflow":
@@ -149,6 +149,10 @@ def pin_threads(backend: str, threads: int) -> dict:
         pinned = {"intra_op_threads": torch.get_num_threads(), "inter_op_threads": threads}
     else:
         log.warning("the %s backend's threads cannot be pinned after import: not pinned", backend)
-        pinned = {"intra_op_threads": None, "inter_op_threads": None}
+        pinned = {
+            "intra_op_threads": None,
+            "inter_op_threads": None,
+            "not_pinned": f"threads not pinned (the {backend} backend has no setting for them)",
+        }
     log.info("framework threads: %s (the rule asked for %d)", pinned, threads)
     return pinned

@@ -2,8 +2,11 @@
 # artifacts only (no TensorFlow), so a template change re-renders in seconds.
 # Its sections, in the homework's order, are listed in report/sections.yaml.
 
+import yaml
+
 from hw4.config_check import config_hash
 from hw4.report.dates import DateError, parse_report_date
+from hw4.report.preview import preview_budget
 
 # A date the schema's pattern lets through but that names no day (2026-02-30, or
 # 1402/12/30 in a common year) stops the run here, before any job.
@@ -12,6 +15,14 @@ try:
         parse_report_date(config["report"]["date"])
 except DateError as error:
     sys.exit(f"config error: report.date: {error}")
+
+
+# The full budget a preview names: the shipped config.yaml, schema defaults filled in.
+FULL_BUDGET = yaml.safe_load(Path(in_repo("config.yaml")).read_text(encoding="utf-8"))
+validate(FULL_BUDGET, SCHEMA)
+
+# A preview (report.preview) lists each setting below the full budget; a full run, none.
+PREVIEW = preview_budget(config, FULL_BUDGET) if config["report"]["preview"] else None
 
 # Rules whose outputs the report shows. Under each table and figure the report names
 # the rule that made it; the appendix lists each rule's script and benchmark.
@@ -62,7 +73,7 @@ REPORT_FIGURES = {
     "gradcam_deletion": rules.gradcam.output.deletion,
     "lstm_week": rules.train_lstm.output.week,
     "lstm_by_hour": rules.train_lstm.output.by_hour,
-    "lstm_curves": rules.train_lstm.output.curves,
+    "lstm_curves": rules.lookback_sweep.output.curves,
     "lstm_lookback": rules.lookback_sweep.output.plot,
     "bn_small": rules.batchnorm_checks.output.small_batches,
     "bn_convergence": rules.batchnorm_checks.output.convergence,
@@ -90,6 +101,7 @@ rule report:
         env("report")
     params:
         settings=config["report"],
+        preview=PREVIEW,
         # The appendix prints the config's digest, so the report follows every config change.
         config_sha256=config_hash(config),
         artifacts={name: str(path) for name, path in REPORT_ARTIFACTS.items()},

@@ -499,6 +499,10 @@ def build_context(
             for rule, record in rules.items()
         ],
         "devices": sorted({p["device"] for p in provenances if p.get("device")}),
+        # The Keras backend of every rule that computed with Keras ("none": it did not).
+        "backends": sorted(
+            {p["backend"] for p in provenances if p.get("backend", "none") != "none"}
+        ),
         "versions": merge_versions(provenances),
     }
     return context

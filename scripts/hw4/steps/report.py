@@ -24,6 +24,7 @@ def run(
     rules: dict[str, dict],
     sections: list[dict],
     settings: dict,
+    preview: dict | None,
     config_sha256: str,
     original: dict,
     repo: str,
@@ -35,7 +36,9 @@ def run(
     ``artifacts`` and ``figures`` map the names the templates use to files; ``rules`` maps
     every rule whose outputs the report reads to ``{script, benchmark, outputs}``;
     ``sections`` is report/sections.yaml in the homework's order; ``settings`` is the
-    config's ``report`` block; ``original`` the numbers quoted from the original hand-in.
+    config's ``report`` block; ``preview`` the settings below the full budget
+    (``hw4.report.preview.preview_budget``) or None for a full-budget run; ``original`` the
+    numbers quoted from the original hand-in.
     Raises ``MissingArtifact`` naming the file when an artifact is absent, and RuntimeError
     when a glyph is missing from the fonts.
     """
@@ -43,6 +46,7 @@ def run(
         artifacts, figures, rules, sections, settings, config_sha256, repo, original
     )
     context["provenance"]["versions"].update(package_versions(REPORT_PACKAGES))
+    context["preview"] = preview
     figure_uris = {name: Path(path).resolve().as_uri() for name, path in figures.items()}
     html = render_html(template_dir, context, stylesheet, figure_uris)
     log.info("report: %d sections rendered to HTML", len(sections))

@@ -1,5 +1,8 @@
 """Step of rule train_lstm: the Q3 LSTM at the look-back chosen on validation by the sweep,
 against persistence, seasonal naive and linear regression, on the same test windows.
+
+The model is the one the sweep trained at the chosen look-back (same settings, epochs, seed
+and windows), loaded, not trained again: this step evaluates it on the test part.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hw4.io.provenance import framework_versions, provenance
-from hw4.methods.lstm import evaluate, fit_lstm
+from hw4.methods.lstm import evaluate
 from hw4.methods.windows import original_windows, prepare
 
 log = logging.getLogger("hw4")
@@ -48,23 +51,28 @@ def original_bug(table: pd.DataFrame, prepared, target: str, look_back: int) -> 
 def run(
     table: pd.DataFrame,
     sweep_summary: dict,
+    model,
     settings: dict,
     target: str,
     unit: str,
-    seed: int,
     device: dict,
 ) -> dict:
-    """Train at ``sweep_summary["chosen_look_back"]`` and evaluate against the baselines.
+    """Evaluate the sweep's model at ``sweep_summary["chosen_look_back"]`` against the baselines.
 
-    ``table``: the consumption rule's hourly table; ``settings``: the ``lstm`` config section
-    (its ``look_back`` is the homework's, reported beside the chosen one). Returns the model,
-    its history rows, the metrics payload (with provenance) and the data of the two figures.
+    ``table``: the consumption rule's hourly table; ``model``: the sweep's chosen model;
+    ``settings``: the ``lstm`` config section (its ``look_back`` is the homework's, reported
+    beside the chosen one). The windows are the sweep's (label hours after
+    ``sweep_summary["label_history"]`` hours), so the test figures are the sweep's chosen row's.
+    Returns the metrics payload (with provenance) and the data of the two figures.
     """
     look_back = int(sweep_summary["chosen_look_back"])
+    chosen = next(row for row in sweep_summary["rows"] if row["look_back"] == look_back)
     log.info(
-        "train_lstm: look-back %d hours (chosen on validation; the homework's is %d)",
+        "train_lstm: the sweep's model at look-back %d hours (chosen on validation; the"
+        " homework's is %d), trained for %d epochs, evaluated on the test part",
         look_back,
         settings["look_back"],
+        chosen["epochs_run"],
     )
     prepared = prepare(
         table,
@@ -73,10 +81,9 @@ def run(
         look_back,
         settings["split"],
         settings["include_target_history"],
-        history=look_back,
+        history=sweep_summary["label_history"],
         seasonal_period=settings["seasonal_period"],
     )
-    model, history = fit_lstm(prepared, settings, "train_lstm", settings["epochs"], seed)
     result = evaluate(model, prepared, settings["seasonal_period"])
     test = result["test"]
     baselines = {name: values for name, values in test.items() if name != "model"}
@@ -96,8 +103,8 @@ def run(
         "look_back": look_back,
         "homework_look_back": settings["look_back"],
         "seasonal_period": settings["seasonal_period"],
-        "epochs_run": len(history),
-        "best_epoch": int(np.argmin([row["val_loss"] for row in history]) + 1),
+        "epochs_run": chosen["epochs_run"],
+        "best_epoch": chosen["best_epoch"],
         "params": int(model.count_params()),
         "architecture": {key: settings[key] for key in ARCHITECTURE},
         "rows": {part: int(mask.sum()) for part, mask in in_part.items()},
@@ -114,9 +121,6 @@ def run(
     test_times = times.iloc[prepared.label_rows["test"]]
     forecasts = result["test_forecasts"]
     return {
-        "model": model,
-        "history": history,
-        "history_columns": list(history[0]),
         "metrics": metrics,
         "forecast_week": {
             "times": test_times.to_numpy(),
