@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -67,3 +68,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def loaded_packages(modules: list[str], packages: tuple[str, ...]) -> list[str]:
+    """Which of ``packages`` a fresh interpreter has loaded after importing ``modules``.
+
+    Fresh, so what pytest or another test imported earlier does not count.
+    """
+    code = (
+        f"import json, sys, {', '.join(modules)};"
+        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(packages)!r})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "scripts"), "PATH": str(Path(sys.executable).parent)},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
