@@ -108,6 +108,11 @@ def test_path_csv_is_read(tmp_path):
         (lambda f: f.assign(ts=f.ts.where(f.index != 10, f.ts[9])), r"row 12 .*repeats"),
         (lambda f: f.assign(ts=f.ts.where(f.index != 10, f.ts[2])), r"row 12 .*not sorted"),
         (lambda f: f.assign(ts=f.ts.where(f.index != 4, "yesterday")), r"row 6 .*not a timestamp"),
+        (
+            lambda f: f.assign(gas=f.gas.where(f.index != 8, np.inf)),
+            r"row 10 .*column 'gas': inf is not a finite number",
+        ),
+        (lambda f: f.iloc[:0], "a header line but no rows of data"),
     ],
 )
 def test_bad_csv_names_the_row_or_column(tmp_path, mutate, message):
@@ -131,6 +136,16 @@ def test_url_source_downloads_and_checks(http_server, tmp_path):
     s["sha256"] = "f" * 64
     (tmp_path / "consumption.csv").unlink()
     with pytest.raises(DataError, match="sha256"):
+        read_consumption(s, tmp_path)
+
+
+def test_url_that_cannot_be_downloaded_names_the_key(http_server, tmp_path):
+    url, _ = http_server
+    s = path_settings("", url=f"{url}/absent.csv")
+    s.update(source="url", sha256="")
+    with pytest.raises(
+        DataError, match=r"data.consumption.url: .*absent.csv could not be downloaded"
+    ):
         read_consumption(s, tmp_path)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -150,6 +151,8 @@ def validate_frame(
             raise DataError(
                 f"{origin}: column {column!r} is missing (columns present: {', '.join(map(str, frame.columns))})"
             )
+    if frame.empty:
+        raise DataError(f"{origin}: the file has a header line but no rows of data")
     out = pd.DataFrame()
     times, zone = parse_times(frame[time_col], time_format, origin, time_col)
     out[time_col] = times
@@ -173,6 +176,14 @@ def validate_frame(
             raise DataError(
                 f"{origin}: {row_name(row)}, column {column!r} is empty (NaN); "
                 f"{missing.size} missing value(s) in that column"
+            )
+        # 'inf' parses as a number; no model or metric can use it.
+        infinite = np.isinf(values.to_numpy(dtype=float)).nonzero()[0]
+        if infinite.size:
+            row = int(infinite[0])
+            raise DataError(
+                f"{origin}: {row_name(row)}, column {column!r}: {float(values.iloc[row])} is "
+                f"not a finite number; {infinite.size} such value(s) in that column"
             )
         out[column] = values.astype(float)
     steps = times.diff().iloc[1:]
@@ -264,9 +275,14 @@ def read_consumption(settings: dict, cache_dir: str | os.PathLike) -> tuple[pd.D
         time_format = ""
     else:
         if source == "url":
-            file = download_csv(
-                settings["url"], Path(cache_dir) / "consumption.csv", settings["sha256"] or None
-            )
+            try:
+                file = download_csv(
+                    settings["url"], Path(cache_dir) / "consumption.csv", settings["sha256"] or None
+                )
+            except (urllib.error.URLError, OSError) as error:
+                raise DataError(
+                    f"data.consumption.url: {settings['url']} could not be downloaded ({error})"
+                ) from error
             record["url"] = settings["url"]
         else:
             file = Path(settings["path"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from hw4.errors import InputError
 
-class DataError(ValueError):
+
+class DataError(InputError):
     """Bad data: the message names the file or field at fault."""
 
 

@@ -15,15 +15,21 @@ import sys
 import traceback
 from pathlib import Path
 
+from hw4.errors import InputError
+
 log = logging.getLogger("hw4")
 
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
 def _log_uncaught(kind, value, trace) -> None:
-    """sys.excepthook: the traceback goes to the rule's log (and the terminal) as one record."""
+    """sys.excepthook: bad input (``hw4.errors.InputError``) as its one line; anything else,
+    a bug, with its traceback; to the rule's log and the terminal, as one record."""
     if issubclass(kind, KeyboardInterrupt):
         sys.__excepthook__(kind, value, trace)
+        return
+    if issubclass(kind, InputError):
+        log.error("refused: %s", value)
         return
     log.error("failed: %s", "".join(traceback.format_exception(kind, value, trace)).rstrip())
 

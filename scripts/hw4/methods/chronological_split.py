@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hw4.errors import InputError
 
-class SplitError(ValueError):
+
+class SplitError(InputError):
     """A split that leaves a part empty; the message names the ``lstm.split`` keys."""
 
 

@@ -21,10 +21,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from hw4.errors import InputError
 from hw4.methods.gradients import gradient_of
 
 
-class GradCamError(ValueError):
+class GradCamError(InputError):
     """A model or target layer Grad-CAM cannot use; the message names ``gradcam.layer`` where
     the layer is at fault."""
 

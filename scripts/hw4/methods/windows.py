@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hw4.errors import InputError
 from hw4.methods.chronological_split import MinMax, Split, chronological_split
 
 
-class WindowError(ValueError):
+class WindowError(InputError):
     pass
 
 
