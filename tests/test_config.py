@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import yaml
 from conftest import REPO, run_snakemake
@@ -47,7 +49,17 @@ BAD = [
         {"data": {"consumption": {"missing_hours": "fill"}}},
         "data.consumption.missing_hours: 'fill' is not allowed (allowed: refuse, drop_windows)",
     ),
+    (
+        {"lstm": {"features": [], "include_target_history": False}},
+        "lstm.features: empty while lstm.include_target_history is false leaves the model no input",
+    ),
 ]
+
+
+def test_an_unquoted_iso_date_is_read_as_its_text():
+    config = {"report": {"date": datetime.date(2024, 1, 5)}}
+    check_config(config, SCHEMA)
+    assert config["report"]["date"] == "2024-01-05"
 
 
 @pytest.mark.parametrize("config, message", BAD)

@@ -94,3 +94,20 @@ def test_the_schema_defaults_are_the_shipped_config():
     defaults = validated({})
     _, full = configs()
     assert flatten(defaults) == flatten(full)
+
+
+def test_a_user_s_own_data_is_not_listed_as_a_smaller_budget():
+    preview, full = configs()
+    own = merged(
+        {
+            "data": {
+                "consumption": {"source": "path", "path": "/data/gas.csv", "target_column": "m3"},
+                "mnist": {"source": "path", "path": "/data/mnist.npz"},
+            },
+            "lstm": {"features": ["temp"]},
+        },
+        preview,
+    )
+    keys = {entry["key"] for entry in preview_budget(own, full)["settings"]}
+    assert keys == {entry["key"] for entry in preview_budget(preview, full)["settings"]}
+    assert "data.mnist.subset.train" in keys  # a sample of the data is a budget

@@ -7,6 +7,7 @@ defaults.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from pathlib import Path
@@ -96,6 +97,25 @@ def setting(config: dict, schema: dict, *keys: str):
     return value
 
 
+def check_lstm_inputs(config: dict, schema: dict) -> None:
+    """lstm.features and lstm.include_target_history: the LSTM needs at least one input."""
+    features = setting(config, schema, "lstm", "features")
+    with_target = setting(config, schema, "lstm", "include_target_history")
+    if not features and not with_target:
+        raise ConfigError(
+            "lstm.features: empty while lstm.include_target_history is false leaves the model"
+            " no input (allowed: at least one feature, or the target's own history)"
+        )
+
+
+def normalise_dates(config: dict) -> None:
+    """An unquoted ``report.date: 2024-01-05`` reaches the config as a date, not a string:
+    write it back as the ISO text the schema and the report expect (in place)."""
+    report = config.get("report")
+    if isinstance(report, dict) and isinstance(report.get("date"), datetime.date):
+        report["date"] = report["date"].isoformat()
+
+
 def check_split(config: dict, schema: dict) -> None:
     """lstm.split: the training and validation shares must leave a test part."""
     train = setting(config, schema, "lstm", "split", "train")
@@ -166,6 +186,7 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     of ``tuning.space`` in the one line). Checks that need the data's length (look-backs
     against the training part) run in the consumption rule.
     """
+    normalise_dates(config)
     schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = list(validator.iter_errors(config))
@@ -176,6 +197,7 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     if problems:
         raise ConfigError("; ".join(problems))
     check_split(config, schema)
+    check_lstm_inputs(config, schema)
     check_shape_layer_keys(config)
     check_gradcam_layer(config)
 

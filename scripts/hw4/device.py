@@ -113,7 +113,9 @@ def configure_framework(
     keras.utils.set_random_seed(seed)
     if mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
-    device = f"GPU: {', '.join(gpus)}" if gpus else f"CPU: {cpu_model()} (no GPU found)"
+    # The same words as the provenance of rules that never look for a GPU, so the appendix
+    # lists one CPU once.
+    device = f"GPU: {', '.join(gpus)}" if gpus else f"CPU: {cpu_model()}"
     log.info("keras %s on %s backend, %s", keras.__version__, backend, device)
     return {
         "device": device,

@@ -12,8 +12,22 @@ import json
 
 from hw4.report.typography import PERSIAN_DECIMAL, PERSIAN_DIGITS
 
-# Settings that are not a budget: who the report is for, and where the jobs run.
+# Settings that are not a budget: who the report is for, where the jobs run, and which data
+# and columns a user brought (their own CSV or MNIST file is a choice of data, not a smaller
+# budget; only data.mnist.subset, a sample of the data, is one).
 NOT_BUDGET = ("seed", "report", "compute")
+DATA_CHOICES = ("data.consumption", "lstm.features", "lstm.include_target_history")
+DATA_BUDGET = ("data.mnist.subset",)
+
+
+def is_budget(key: str) -> bool:
+    """Whether the setting ``key`` (a dotted path) sizes the run rather than choosing its data."""
+    if key.split(".")[0] in NOT_BUDGET:
+        return False
+    if key.startswith("data.mnist."):
+        return any(key == k or key.startswith(f"{k}.") for k in DATA_BUDGET)
+    return not any(key == k or key.startswith(f"{k}.") for k in DATA_CHOICES)
+
 
 # The report sections (report/sections.yaml keys) whose results a setting changes, by the
 # setting's key path prefix; the first matching prefix wins.
@@ -76,7 +90,7 @@ def preview_budget(run_config: dict, full_config: dict) -> dict:
     settings = []
     sections: dict[str, list[dict]] = {}
     for key in sorted(set(run_leaves) | set(full_leaves)):
-        if key.split(".")[0] in NOT_BUDGET or run_leaves.get(key) == full_leaves.get(key):
+        if not is_budget(key) or run_leaves.get(key) == full_leaves.get(key):
             continue
         value, full = run_leaves.get(key), full_leaves.get(key)
         entry = {
