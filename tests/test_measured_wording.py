@@ -200,3 +200,14 @@ def test_q5_wording_when_every_layer_exists(tmp_path):
     assert "Every layer has an output" in english and "has no output" not in english
     assert "همهٔ لایه‌ها خروجی دارند" in persian
     assert "Keras cannot build" not in english
+
+
+def test_q5_subsample_wording_follows_the_check(tmp_path):
+    config = yaml.safe_load((REPO / "config.yaml").read_text())["shapes"]
+    values = q5_values(tmp_path, config["layers"])
+    assert "agree in shape and, to float64 round-off, in every value" in render("q5", "en", values)
+    values["summary"]["subsample_agrees"] = False
+    values["summary"]["subsample_equivalence"][0]["max_abs_difference"] = 0.5
+    english, persian = render("q5", "en", values), render("q5", "fa", values)
+    assert "they do not agree" in english and "not confirmed" in english
+    assert "یکی نیستند" in persian
