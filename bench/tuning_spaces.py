@@ -42,6 +42,9 @@ def main() -> int:
         "--spaces", nargs="+", default=["corrected", "original"], choices=["corrected", "original"]
     )
     parser.add_argument("--seed", type=int, help="instead of config.yaml's seed")
+    parser.add_argument(
+        "--threads", type=int, help="CPU threads (instead of config.yaml's compute.threads)"
+    )
     args = parser.parse_args()
 
     from hw4.device import configure_framework
@@ -51,7 +54,8 @@ def main() -> int:
     config = yaml.safe_load(Path(args.config).read_text())
     if args.seed is not None:
         config["seed"] = args.seed
-    device = configure_framework(config["seed"])
+    threads = args.threads or config["compute"]["threads"]
+    device = configure_framework(config["seed"], threads)
     from hw4.data.mnist import load_path
     from hw4.io.files import write_csv
     from hw4.steps.tune_cnn import TRIAL_COLUMNS, search_and_retrain, trial_counts
@@ -78,6 +82,7 @@ def main() -> int:
     results["seed"] = config["seed"]
     results["device"] = device["device"]
     results["backend"] = device["backend"]
+    results["threads"] = device["threads"]
     results["data"] = {"path": args.data, "sha256": checksums, "train_images": len(data["y_train"])}
     out = out_dir / f"tuning_spaces_{'_'.join(args.spaces)}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")

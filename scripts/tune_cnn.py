@@ -14,6 +14,7 @@ device = configure_framework(
     snakemake.params.seed, snakemake.threads, snakemake.params.mixed_precision
 )
 
+from hw4.methods.distributed_search import make_plan  # noqa: E402
 from hw4.steps import tune_cnn  # noqa: E402
 
 result = tune_cnn.run(
@@ -24,6 +25,13 @@ result = tune_cnn.run(
     snakemake.params.search_dir,
     snakemake.params.mnist_sha256,
     device,
+    make_plan(
+        snakemake.params.workers,
+        snakemake.input.data,
+        snakemake.threads,
+        snakemake.params.lock_dir,
+        snakemake.params.mixed_precision,
+    ),
 )
 save_model(result["model"], snakemake.output.model)
 write_csv(snakemake.output.trials, result["trials"], result["trial_columns"])

@@ -1,7 +1,11 @@
 """A real single-node Slurm on localhost for the cluster test: munge, slurmctld, slurmd.
 
-The node declares one GPU (gres with File=/dev/null) so that GPU requests can be
-scheduled and checked. The configuration must live at /etc/slurm/slurm.conf: the
+The node declares two GPUs (gres on /dev/null and /dev/zero: no real device) so that
+GPU requests, one GPU per task of a distributed search included, can be scheduled and
+checked; besides the default partition ``main`` there is a ``gpu`` one, for the
+partition setting. The helper leaves the machine as it found it: the files it wrote
+under /etc/slurm are restored (or removed when it created them), and it stops the
+daemons it started, munged included. The configuration must live at /etc/slurm/slurm.conf: the
 plugin runs each job through srun inside the batch script, and srun there does
 not see a SLURM_CONF set outside.
 """
@@ -18,6 +22,7 @@ from pathlib import Path
 
 SLURM_CONF = Path("/etc/slurm/slurm.conf")
 GRES_CONF = Path("/etc/slurm/gres.conf")
+MUNGED_PID = Path("/run/munge/munged.pid")
 
 
 def available() -> str | None:
@@ -39,7 +44,7 @@ class LocalSlurm:
         self.scratch = scratch
         self.host = socket.gethostname().split(".")[0]
         self.pids: list[Path] = []
-        self.saved: dict[Path, bytes] = {}
+        self.saved: dict[Path, bytes | None] = {}  # None: the file did not exist
 
     def _write_conf(self) -> None:
         cpus = os.cpu_count() or 1
@@ -70,13 +75,14 @@ MinJobAge=1800
 ReturnToService=2
 MpiDefault=none
 GresTypes=gpu
-NodeName={self.host} CPUs={cpus} RealMemory={memory} Gres=gpu:1 State=UNKNOWN
+NodeName={self.host} CPUs={cpus} RealMemory={memory} Gres=gpu:2 State=UNKNOWN
 PartitionName=main Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
+PartitionName=gpu Nodes={self.host} MaxTime=INFINITE State=UP
 """.lstrip()
+        gres = "Name=gpu File=/dev/null\nName=gpu File=/dev/zero\n"
         SLURM_CONF.parent.mkdir(parents=True, exist_ok=True)
-        for path, text in ((SLURM_CONF, conf), (GRES_CONF, "Name=gpu File=/dev/null\n")):
-            if path.exists():
-                self.saved[path] = path.read_bytes()
+        for path, text in ((SLURM_CONF, conf), (GRES_CONF, gres)):
+            self.saved[path] = path.read_bytes() if path.exists() else None
             path.write_text(text)
 
     def _start_munge(self) -> None:
@@ -88,6 +94,7 @@ PartitionName=main Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
         if _run("sh", "-c", "munge -n | unmunge", check=False).returncode != 0:
             Path("/run/munge").mkdir(parents=True, exist_ok=True)
             _run("munged", "--force")
+            self.pids.insert(0, MUNGED_PID)  # stopped last
         for _ in range(50):
             if _run("sh", "-c", "munge -n | unmunge", check=False).returncode == 0:
                 return
@@ -118,7 +125,10 @@ PartitionName=main Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
                 pass
         time.sleep(1)
         for path, data in self.saved.items():
-            path.write_bytes(data)
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(data)
 
     def jobs(self) -> list[dict]:
         """Every job Slurm still remembers (MinJobAge), with its comment and GPU request."""
@@ -134,6 +144,9 @@ PartitionName=main Nodes={self.host} Default=YES MaxTime=INFINITE State=UP
                     "state": fields.get("JobState", ""),
                     "tres_per_job": fields.get("TresPerJob", ""),
                     "tres_per_node": fields.get("TresPerNode", ""),
+                    "tres_per_task": fields.get("TresPerTask", ""),
+                    "partition": fields.get("Partition", ""),
+                    "tasks": fields.get("NumTasks", ""),
                 }
             )
         return rows

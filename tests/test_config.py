@@ -49,6 +49,8 @@ BAD = [
         {"data": {"consumption": {"missing_hours": "fill"}}},
         "data.consumption.missing_hours: 'fill' is not allowed (allowed: refuse, drop_windows)",
     ),
+    ({"tuning": {"workers": 0}}, "tuning.workers: 0 is not allowed (allowed: a number >= 1)"),
+    ({"tuning": {"workers": 1.5}}, "tuning.workers: 1.5 is not allowed"),
     (
         {"lstm": {"features": [], "include_target_history": False}},
         "lstm.features: empty while lstm.include_target_history is false leaves the model no input",

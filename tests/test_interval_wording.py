@@ -99,6 +99,9 @@ def best(test_accuracy: float, search_accuracy: float, test_images: int = 10000)
         "trials_planned": 30,
         "epochs_run": 120,
         "seconds": 500.0,
+        "workers": 1,
+        "worker_placement": "",
+        "worker_deaths": [],
         "padding": "valid",
         "image_size": [28, 28],
         "depth_bound": 3,
@@ -195,6 +198,30 @@ def test_the_target_sentence_takes_its_budget_and_size_from_the_artifact(tmp_pat
     pages = tuning_pages(tmp_path, record)
     assert "max_epochs=20" in pages["en"] and "12,345 training images" in pages["en"]
     assert "max_epochs=20" in pages["fa"] and "max_epochs 10" not in pages["en"]
+
+
+def test_the_workers_sentence_appears_only_for_a_distributed_search(tmp_path):
+    pages = tuning_pages(tmp_path, best(0.95, 0.95))
+    assert "Workers." not in pages["en"] and "کارگرها" not in pages["fa"]
+    record = best(0.95, 0.95)
+    record.update(
+        workers=2,
+        worker_placement="slurm",
+        seconds=1234.4,
+        worker_deaths=[
+            {
+                "worker": "tuner1",
+                "how": "killed by signal SIGKILL",
+                "outcome": "trial 0007 goes back to the queue for another worker",
+            }
+        ],
+    )
+    pages = tuning_pages(tmp_path, record)
+    assert "The trials ran on 2 Slurm tasks sharing one oracle" in pages["en"]
+    assert "the search took 1,234 s of wall time" in pages["en"]
+    died = "1 worker died during it: tuner1 (killed by signal SIGKILL): trial 0007 goes"
+    assert died in pages["en"]
+    assert "کارگرها." in pages["fa"] and "Slurm" in pages["fa"] and "۱٬۲۳۴" in pages["fa"]
 
 
 def data_pages(mnist: dict) -> dict[str, str]:

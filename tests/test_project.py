@@ -63,7 +63,9 @@ def test_training_rules_declare_a_gpu():
     for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
         for block in rule_blocks(smk.read_text()):
             name = block.split(":")[0].replace("rule ", "")
-            if name in {"tune_cnn", "train_cnn", "gradcam", "train_lstm", "lookback_sweep"}:
+            if name == "tune_cnn":  # one GPU per worker of the search
+                assert "gpu=TUNING_WORKERS" in block, "tune_cnn must ask a GPU per worker"
+            elif name in {"train_cnn", "gradcam", "train_lstm", "lookback_sweep"}:
                 assert "gpu=1" in block, f"{name} must declare resources: gpu=1"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
 
@@ -57,3 +59,42 @@ def test_workflow_through_the_slurm_profile(slurm, tmp_path):
     for rule, job in by_rule.items():
         asked = "gpu" in (job["tres_per_job"] + job["tres_per_node"])
         assert asked == (rule in GPU_RULES), f"{rule}: TresPerJob={job['tres_per_job']!r}"
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_the_search_on_two_slurm_tasks_in_the_partition_asked_for(slurm, tmp_path):
+    # The partition as a default resource (the plugin always passes -p, so Slurm's own
+    # SBATCH_PARTITION would be overridden by the cluster's default partition).
+    result = run_snakemake(
+        tmp_path,
+        "--workflow-profile",
+        str(REPO / "profiles" / "slurm"),
+        "--jobs",
+        "2",
+        "--configfile",
+        str(TINY),
+        str(REPO / "tests" / "configs" / "two_workers.yaml"),
+        "--default-resources",
+        "slurm_partition=gpu",
+        "runtime=30",
+        "mem_mb=2000",
+        "--",
+        "results/tuning/best.json",
+        env={"SBATCH_PARTITION": "main"},
+        timeout=1200,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    jobs = {j["comment"].split("_wildcards_")[0]: j for j in slurm.jobs()}
+    tune = [j for c, j in jobs.items() if c.startswith("rule_tune_cnn")]
+    assert tune, f"jobs Slurm saw: {sorted(jobs)}"
+    job = tune[-1]
+    assert job["state"] == "COMPLETED" and job["partition"] == "gpu", job
+    assert job["tasks"] == "2" and "gpu" in job["tres_per_job"] + job["tres_per_task"], job
+    best = json.loads((tmp_path / "results/tuning/best.json").read_text())
+    assert best["workers"] == 2 and best["worker_placement"] == "slurm"
+    with open(tmp_path / "results/tuning/trials.csv") as handle:
+        tuners = {row["tuner"] for row in csv.DictReader(handle)}
+    assert tuners == {"tuner0", "tuner1"}
+    log = (tmp_path / "logs/tuning/tune_cnn.log").read_text()
+    assert "starting 2 workers (slurm" in log and "oracle served on 127.0.0.1:" in log

@@ -2,6 +2,24 @@
 # space (corrected, or the original with its failed trials counted). Its state lives in
 # results/tuning/search/ beside a fingerprint of what defines the search: a killed search
 # with the same fingerprint continues from its finished trials; any other starts afresh.
+#
+# With tuning.workers N > 1 the trials run on N workers (KerasTuner's distributed mode),
+# the rule's own process serving the oracle: locally N child processes, each on its own
+# GPU (--resources gpu=N) or sharing the CPU; under Slurm one job of N tasks with one GPU
+# and compute.threads CPUs each, its workers started with srun inside the job ("mpi":
+# the Slurm plugin then runs the rule in the batch script itself, not through srun).
+
+TUNING_WORKERS = config["tuning"]["workers"]
+DISTRIBUTED_RESOURCES = (
+    {
+        "tasks": TUNING_WORKERS,
+        "tasks_per_gpu": 1,
+        "cpus_per_task": config["compute"]["threads"],
+        "mpi": "srun",
+    }
+    if TUNING_WORKERS > 1
+    else {}
+)
 
 
 rule tune_cnn:
@@ -34,9 +52,10 @@ rule tune_cnn:
         "benchmarks/tuning/tune_cnn.tsv"
     conda:
         env("tensorflow")
-    threads: config["compute"]["threads"]
+    threads: config["compute"]["threads"] * TUNING_WORKERS
     resources:
-        gpu=1,
+        **DISTRIBUTED_RESOURCES,
+        gpu=TUNING_WORKERS,
     params:
         settings=config["tuning"],
         search_dir="results/tuning/search",
@@ -44,5 +63,6 @@ rule tune_cnn:
         mnist_sha256=config["data"]["mnist"]["sha256"],
         mixed_precision=config["compute"]["mixed_precision"],
         lock_dir=config["compute"]["gpu_lock_dir"],
+        workers=TUNING_WORKERS,
     script:
         "../../scripts/tune_cnn.py"

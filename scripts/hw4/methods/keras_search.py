@@ -3,6 +3,7 @@ table, the hold-out it scores on, the final training of a configuration and one 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -29,13 +30,17 @@ class TrialError(kt.errors.FatalError):
     """A trial failed for a reason other than an impossible shape: the search stops."""
 
 
-def make_tuner(settings: dict, build, directory: Path, seed: int):
+def make_tuner(settings: dict, build, directory: Path, seed: int, retries: int = 0):
     """A KerasTuner tuner (``settings["tuner"]``: hyperband, random or bayesian) over ``build``.
 
     Its state lives in ``directory / PROJECT`` and is resumed when present. It logs
-    "trial k of n", keeps each trial's wall time and epochs in ``directory / RUNS_FILE``,
-    counts a ``ShapeFailure`` as a failed trial and goes on, and stops the search with
-    ``TrialError`` (the trial's error as its cause) on any other failure.
+    "trial k of n", keeps each trial's wall time, epochs and the tuner that ran it in
+    ``directory / RUNS_FILE``, counts a ``ShapeFailure`` as a failed trial and goes on,
+    and stops the search with ``TrialError`` (the trial's error as its cause) on any other
+    failure. ``retries``: how often a trial ended ``INVALID`` runs again (KerasTuner's
+    ``max_retries_per_trial``; the distributed search ends a dead worker's trial so).
+    In a worker of a distributed search (``KERASTUNER_TUNER_ID`` and the oracle's address
+    set), KerasTuner makes the oracle a client of the chief's.
     """
     kind = settings["tuner"]
     base = {
@@ -51,9 +56,13 @@ def make_tuner(settings: dict, build, directory: Path, seed: int):
             super().on_trial_begin(trial)
             self._started = time.perf_counter()
             self._epochs_run = 0
-            done = len(
-                [t for t in self.oracle.trials.values() if t.status in ("COMPLETED", "FAILED")]
-            )
+            trials = getattr(self.oracle, "trials", None)
+            if trials is None:  # a worker: the chief logs "trial k of n" as it hands trials out
+                log.info(
+                    "trial %s: %s", trial.trial_id, sampled_values(trial.hyperparameters.values)
+                )
+                return
+            done = sum(t.status in ("COMPLETED", "FAILED") for t in trials.values())
             log.info(
                 "trial %d of %d (id %s): %s",
                 done + 1,
@@ -64,13 +73,17 @@ def make_tuner(settings: dict, build, directory: Path, seed: int):
 
         def on_trial_end(self, trial):
             super().on_trial_end(trial)
-            runs = json.loads(runs_file.read_text()) if runs_file.exists() else {}
-            runs[trial.trial_id] = {
-                "seconds": time.perf_counter() - self._started,
-                "epochs": self._epochs_run,
-            }
-            write_json(runs_file, runs)
-            log.info("trial %s finished: %s, score %s", trial.trial_id, trial.status, trial.score)
+            record_run(
+                runs_file,
+                trial.trial_id,
+                {
+                    "seconds": time.perf_counter() - self._started,
+                    "epochs": self._epochs_run,
+                    "tuner": self.tuner_id,
+                },
+            )
+            score = "" if trial.score is None else f", score {trial.score:.4f}"
+            log.info("trial %s finished: %s%s", trial.trial_id, trial.status, score)
 
         def on_epoch_end(self, trial, model, epoch, logs=None):
             # Called through KerasTuner's own callback (the callbacks given to search()
@@ -113,6 +126,7 @@ def make_tuner(settings: dict, build, directory: Path, seed: int):
         # and the original space expects many of them in a row: they are counted, and
         # KerasTuner's limit on consecutive failures must never end the search.
         max_consecutive_failed_trials=sys.maxsize,
+        max_retries_per_trial=retries,
     )
     if kind == "hyperband":
         return LoggedTuner(
@@ -123,6 +137,45 @@ def make_tuner(settings: dict, build, directory: Path, seed: int):
             **common,
         )
     return LoggedTuner(build, max_trials=settings["max_trials"], **common)
+
+
+def record_run(runs_file: Path, trial_id: str, run: dict) -> None:
+    """Keep one trial's run in ``runs_file`` (a JSON object keyed by trial id). The
+    workers of a distributed search share the file: a lock beside it keeps their
+    read-modify-write from losing each other's entries."""
+    with open(runs_file.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        runs = json.loads(runs_file.read_text()) if runs_file.exists() else {}
+        runs[trial_id] = run
+        write_json(runs_file, runs)
+
+
+def search_setup(data: dict, settings: dict, seed: int) -> dict:
+    """What every process of a search builds alike from the training split: the scaled
+    ``fit`` and ``validation`` pairs (a seeded, stratified hold-out of
+    ``validation_fraction``), the model ``build`` function over ``settings["space"]``, the
+    ``image_shape``, the ``deepest`` depth searched and the ``depth_bound``.
+
+    ``data``: uint8 images ``x_train`` (n, height, width) and labels ``y_train``.
+    """
+    from hw4.methods.mnist_cnn import scale_images
+    from hw4.methods.search_space import make_builder
+
+    image_shape = (*data["x_train"].shape[1:3], 1)
+    x_fit, x_val, y_fit, y_val = seeded_stratified_holdout(
+        scale_images(data["x_train"]), data["y_train"], settings["validation_fraction"], seed
+    )
+    build, deepest, depth_bound = make_builder(
+        settings["space"], image_shape, corrected=settings["search_space"] == "corrected"
+    )
+    return {
+        "fit": (x_fit, y_fit),
+        "validation": (x_val, y_val),
+        "build": build,
+        "image_shape": image_shape,
+        "deepest": deepest,
+        "depth_bound": depth_bound,
+    }
 
 
 def seeded_stratified_holdout(x, y, fraction: float, seed: int):
@@ -163,7 +216,8 @@ def has_state(directory: Path) -> bool:
 def clear_state(directory: Path) -> None:
     """Delete a search's state (trials, oracle, timings, fingerprint)."""
     shutil.rmtree(directory / PROJECT, ignore_errors=True)
-    for name in (RUNS_FILE, FINGERPRINT_FILE):
+    shutil.rmtree(directory / "workers", ignore_errors=True)
+    for name in (RUNS_FILE, FINGERPRINT_FILE, Path(RUNS_FILE).with_suffix(".lock").name):
         (directory / name).unlink(missing_ok=True)
 
 
@@ -182,7 +236,8 @@ def search(tuner, fit: tuple, validation: tuple, batch_size: int, epochs: int | 
 
 
 def trials_table(tuner, directory: Path) -> list[dict]:
-    """One row per trial, in id order: status, epochs run in this trial, ``best_step``
+    """One row per trial, in id order: status, epochs run in this trial, the tuner that
+    ran it (``tuner0`` alone; ``tunerN`` for the workers of a distributed search), ``best_step``
     (KerasTuner's: the best epoch's index within this trial's own ``fit``; empty for a
     failed trial), the Hyperband trial whose best weights it continued from (``""``
     when none), its score, wall time in seconds, and every sampled hyperparameter."""
@@ -197,6 +252,7 @@ def trials_table(tuner, directory: Path) -> list[dict]:
             "trial": trial_id,
             "status": trial.status,
             "epochs_run": run.get("epochs", 0),
+            "tuner": run.get("tuner", ""),
             "best_step": trial.best_step if completed else None,
             "continued_from": values.get("tuner/trial_id", ""),
             "best_val_accuracy": trial.score,

@@ -14,12 +14,12 @@ import logging
 from pathlib import Path
 
 from hw4.io.provenance import framework_versions, provenance
-from hw4.methods import keras_search
+from hw4.methods import distributed_search, keras_search
+from hw4.methods.distributed_search import WorkerPlan
 from hw4.methods.mnist_cnn import scale_images
 from hw4.methods.search_space import (
     block_sizes,
     hyperband_schedule,
-    make_builder,
     planned_trials,
     sampled_values,
     schedule_totals,
@@ -129,6 +129,7 @@ TRIAL_COLUMNS = [
     "trial",
     "status",
     "epochs_run",
+    "tuner",
     "best_step",
     "epochs_to_best",
     "continued_from",
@@ -166,7 +167,9 @@ def trial_counts(rows: list[dict]) -> dict:
     }
 
 
-def search_and_retrain(data: dict, settings: dict, seed: int, search_dir: Path) -> dict:
+def search_and_retrain(
+    data: dict, settings: dict, seed: int, search_dir: Path, workers: WorkerPlan | None = None
+) -> dict:
     """The search, then the best configuration retrained and both models tested.
 
     ``data``: uint8 images ``x_train`` (n, height, width), labels ``y_train``, and the
@@ -174,37 +177,52 @@ def search_and_retrain(data: dict, settings: dict, seed: int, search_dir: Path) 
     seeded, stratified hold-out of ``validation_fraction`` of the training images; the
     final model trains on all of them for the epochs the best configuration had when it
     reached its best val_accuracy, counted through every Hyperband round it continued
-    (``epochs_chain``), and both are tested once on the test split.
+    (``epochs_chain``), and both are tested once on the test split. ``workers``: with a
+    count above one, the trials run on that many worker processes (KerasTuner's
+    distributed mode, ``hw4.methods.distributed_search``), this process serving the oracle.
 
     Returns a dict: the retrained ``model``, ``trials`` (trials.csv's rows, with
     ``epochs_to_best``), the final training's ``history`` rows, ``state`` (see
     ``open_search``), the search's ``seconds``, the ``best_trial`` (KerasTuner's), its
     ``final_epochs`` and ``epochs_chain``, the test accuracy of the search's own model and
     the retrained one's test accuracy and loss, the ``image_shape``, the ``deepest`` depth
-    searched, the ``depth_bound``, and the fit and validation image counts.
+    searched, the ``depth_bound``, the fit and validation image counts, and
+    ``distributed`` (workers, deaths and which worker was given each trial; empty for one
+    process).
     """
-    search_dir = Path(search_dir)
-    image_shape = (*data["x_train"].shape[1:3], 1)
+    search_dir = Path(search_dir).resolve()
     train_sha256 = keras_search.arrays_sha256({k: data[k] for k in ("x_train", "y_train")})
     state = open_search(search_dir, search_definition(settings, seed, train_sha256))
+    setup = keras_search.search_setup(data, settings, seed)
+    (x_fit, y_fit), (x_val, y_val) = setup["fit"], setup["validation"]
     x_train, y_train = scale_images(data["x_train"]), data["y_train"]
     x_test, y_test = scale_images(data["x_test"]), data["y_test"]
-    x_fit, x_val, y_fit, y_val = keras_search.seeded_stratified_holdout(
-        x_train, y_train, settings["validation_fraction"], seed
-    )
-    build, deepest, depth_bound = make_builder(
-        settings["space"], image_shape, corrected=settings["search_space"] == "corrected"
-    )
-    log.info("tune_cnn: %s search, %d trials planned", settings["tuner"], planned_trials(settings))
-    tuner = keras_search.make_tuner(settings, build, search_dir, seed)
+    planned = planned_trials(settings)
     hyperband = settings["tuner"] == "hyperband"
-    seconds = keras_search.search(
-        tuner,
-        (x_fit, y_fit),
-        (x_val, y_val),
-        settings["batch_size"],
-        None if hyperband else settings["trial_epochs"],
+    trial_epochs = None if hyperband else settings["trial_epochs"]
+    distributed = workers is not None and workers.count > 1
+    log.info(
+        "tune_cnn: %s search, %d trials planned, %s",
+        settings["tuner"],
+        planned,
+        f"{workers.count} workers" if distributed else "one process",
     )
+    retries = distributed_search.RETRIES_AFTER_A_DEATH if distributed else 0
+    tuner = keras_search.make_tuner(settings, setup["build"], search_dir, seed, retries=retries)
+    if distributed:
+        spec = {
+            "settings": settings,
+            "seed": seed,
+            "search_dir": str(search_dir),
+            "retries": retries,
+        }
+        run = distributed_search.run(tuner, workers, spec, search_dir, planned)
+        seconds = run.pop("seconds")
+    else:
+        run = {}
+        seconds = keras_search.search(
+            tuner, (x_fit, y_fit), (x_val, y_val), settings["batch_size"], trial_epochs
+        )
     rows = keras_search.trials_table(tuner, search_dir)
     for row in rows:
         completed = row["status"] == "COMPLETED"
@@ -237,11 +255,12 @@ def search_and_retrain(data: dict, settings: dict, seed: int, search_dir: Path) 
         "search_model_test_accuracy": search_accuracy,
         "test_accuracy": test_accuracy,
         "test_loss": test_loss,
-        "image_shape": image_shape,
-        "deepest": deepest,
-        "depth_bound": depth_bound,
+        "image_shape": setup["image_shape"],
+        "deepest": setup["deepest"],
+        "depth_bound": setup["depth_bound"],
         "fit_images": int(len(y_fit)),
         "validation_images": int(len(y_val)),
+        "distributed": run,
     }
 
 
@@ -253,6 +272,7 @@ def run(
     search_dir: Path,
     mnist_sha256: str,
     device: dict,
+    workers: WorkerPlan | None = None,
 ) -> dict:
     """Everything rule tune_cnn writes.
 
@@ -260,9 +280,10 @@ def run(
     the retrained Keras model, trials.csv's rows and columns, the final training's rows
     and columns, and ``best.json`` (with its provenance). ``data_provenance`` is the mnist
     rule's provenance (for the target check); ``device`` is what
-    ``hw4.device.configure_framework`` returned.
+    ``hw4.device.configure_framework`` returned; ``workers`` the worker plan of a
+    distributed search (None or a count of one: this process runs the trials).
     """
-    result = search_and_retrain(data, settings, seed, search_dir)
+    result = search_and_retrain(data, settings, seed, search_dir, workers)
     rows, best = result["trials"], result["best_trial"]
     target = full_mnist_target(settings, data_provenance, mnist_sha256, result["test_accuracy"])
     log.info(
@@ -296,6 +317,9 @@ def run(
         **trial_counts(rows),
         "trials_planned": planned_trials(settings),
         "seconds": result["seconds"],
+        "workers": workers.count if workers else 1,
+        "worker_placement": workers.engine if workers and workers.count > 1 else "",
+        "worker_deaths": result["distributed"].get("deaths", []),
         "padding": space["padding"],
         "image_size": list(result["image_shape"][:2]),
         "depth_bound": result["depth_bound"],

@@ -1,0 +1,103 @@
+"""One worker of a distributed KerasTuner search: ``python -m hw4.methods.search_worker SPEC``.
+
+Started by ``hw4.methods.distributed_search.run`` (as a child process, or as a Slurm task
+through ``srun``) with ``KERASTUNER_TUNER_ID``, ``KERASTUNER_ORACLE_IP`` and
+``KERASTUNER_ORACLE_PORT`` set: KerasTuner then makes this tuner's oracle a client of the
+chief's. SPEC is the chief's JSON file: the tuning settings, seed, search folder and
+the worker plan (data file, threads, GPU lock folder).
+
+Exit status: 0 when the oracle says the search is over; ``TRIAL_ERROR_EXIT`` when a
+trial failed for a reason other than its shape (the message is left for the chief in
+``<search>/workers/<tuner id>.error``); anything else is a death the chief handles.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+
+def patient(create_trial):
+    """Wrap a client oracle's ``create_trial``: wait a second after an ``IDLE`` answer.
+
+    Hyperband answers ``IDLE`` while a round waits for trials other workers are running,
+    and KerasTuner's loop asks again at once; without the pause a waiting worker would
+    keep a CPU core and the chief busy with requests."""
+
+    def create(tuner_id):
+        trial = create_trial(tuner_id)
+        if trial.status == "IDLE":
+            time.sleep(1.0)
+        return trial
+
+    return create
+
+
+def wait_for_peers(workers_dir: Path, tuner_id: str, count: int, timeout: float = 120.0) -> int:
+    """Say this worker is ready, and wait (at most ``timeout`` s) until ``count`` are.
+
+    Loading the framework takes seconds; without this, the first worker up could run
+    a small search alone while the others still load. Returns the workers ready."""
+    (workers_dir / f"{tuner_id}.ready").touch()
+    deadline = time.monotonic() + timeout
+    while True:
+        ready = len(list(workers_dir.glob("*.ready")))
+        if ready >= count or time.monotonic() > deadline:
+            return ready
+        time.sleep(0.2)
+
+
+def main(spec_path: str) -> int:
+    tuner_id = os.environ["KERASTUNER_TUNER_ID"]
+    logging.basicConfig(
+        level=logging.INFO,
+        format=f"%(asctime)s %(levelname)s [{tuner_id}] %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    log = logging.getLogger("hw4")
+    spec = json.loads(Path(spec_path).read_text())
+    plan = spec["plan"]
+    search_dir = Path(spec["search_dir"])
+
+    from hw4.device import claim_gpu, configure_framework
+
+    claim_gpu(plan["lock_dir"])
+    configure_framework(spec["seed"], plan["threads"], plan["mixed_precision"])
+
+    from hw4.io.files import read_npz
+    from hw4.methods import keras_search
+
+    settings = spec["settings"]
+    setup = keras_search.search_setup(read_npz(plan["data_path"]), settings, spec["seed"])
+    tuner = keras_search.make_tuner(
+        settings, setup["build"], search_dir, spec["seed"], retries=spec["retries"]
+    )
+    tuner.oracle.create_trial = patient(tuner.oracle.create_trial)
+    wait_for_peers(search_dir / "workers", tuner_id, plan["count"])
+    log.info("worker %s asks %s for trials", tuner_id, os.environ["KERASTUNER_ORACLE_IP"])
+    try:
+        keras_search.search(
+            tuner,
+            setup["fit"],
+            setup["validation"],
+            settings["batch_size"],
+            None if settings["tuner"] == "hyperband" else settings["trial_epochs"],
+        )
+    except keras_search.TrialError as error:
+        log.error("%s", "".join(traceback.format_exception(error)).rstrip())
+        from hw4.methods.distributed_search import TRIAL_ERROR_EXIT, WORKERS_DIR
+
+        (search_dir / WORKERS_DIR / f"{tuner_id}.error").write_text(f"{error}\n")
+        return TRIAL_ERROR_EXIT
+    log.info("worker %s: the oracle has no more trials", tuner_id)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,207 @@
+"""KerasTuner's distributed search on local worker processes (CPU), on a few hundred real
+digits: the workers share one oracle, a killed worker loses no trial, the chief listens
+on the loopback only."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+kt = pytest.importorskip("keras_tuner")
+
+from hw4.data.mnist import load_embedded, subset  # noqa: E402
+from hw4.methods import distributed_search  # noqa: E402
+from hw4.methods.search_space import hyperband_schedule, schedule_totals  # noqa: E402
+from hw4.steps import tune_cnn  # noqa: E402
+
+SPACE = {
+    "conv_layers": [2, 3],
+    "filters": [8, 16, 8],
+    "dense_layers": [1, 2],
+    "units": [8, 16, 8],
+    "dropout": [0.1, 0.5, 0.1],
+    "learning_rate": [1e-3, 1e-2],
+    "padding": "valid",
+}
+SETTINGS = {
+    "tuner": "hyperband",
+    "search_space": "corrected",
+    "max_epochs": 4,
+    "factor": 2,
+    "hyperband_iterations": 1,
+    "max_trials": 4,
+    "trial_epochs": 2,
+    "validation_fraction": 0.25,
+    "batch_size": 32,
+    "target_test_accuracy": 0.993,
+    "space": SPACE,
+}
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory):
+    data = subset(load_embedded(seed=0, test_fraction=0.2), train=300, test=100, seed=0)
+    path = tmp_path_factory.mktemp("digits") / "mnist.npz"
+    np.savez(path, **data)
+    return data, path
+
+
+def plan(path, tmp_path, count=2):
+    return distributed_search.make_plan(count, str(path), 2, str(tmp_path / "locks"))
+
+
+def test_a_plan_shares_the_threads_and_makes_paths_absolute(tmp_path, monkeypatch):
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    monkeypatch.chdir(tmp_path)
+    made = distributed_search.make_plan(3, "d.npz", 8, "locks")
+    assert made.threads == 2 and made.engine == "local"
+    assert made.data_path == str(tmp_path / "d.npz")
+    assert distributed_search.make_plan(4, "d.npz", 2, "locks").threads == 1
+
+
+def test_workers_run_under_srun_inside_a_slurm_job(tmp_path, monkeypatch):
+    made = distributed_search.make_plan(2, "d.npz", 6, "locks")
+    made.engine = "slurm"
+    command = distributed_search.worker_command(made, tmp_path / "spec.json")
+    assert command[:3] == ["srun", "--ntasks=1", "--nodes=1"]
+    assert "--cpus-per-task=3" in command and "--gpus=1" in command
+    assert command[-3:] == ["-m", "hw4.methods.search_worker", str(tmp_path / "spec.json")]
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    assert distributed_search.chief_host("local") == "127.0.0.1"
+    assert distributed_search.chief_host("slurm") == "127.0.0.1"  # one node (none known)
+
+
+def listening_sockets(port: int) -> list[str]:
+    """Local addresses listening on ``port`` (from /proc/net/tcp and tcp6), as hex."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        for line in open(table).read().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if int(hex_port, 16) == port and state == "0A":  # LISTEN
+                found.append(address)
+    return found
+
+
+@pytest.mark.slow
+def test_two_workers_share_one_search(digits, tmp_path, caplog):
+    data, path = digits
+    seen = {}
+    serve = distributed_search.serve_oracle
+
+    def spy(oracle, host, planned):
+        server, port, assigned = serve(oracle, host, planned)
+        seen["listening"] = listening_sockets(port)
+        seen["host"] = host
+        return server, port, assigned
+
+    distributed_search.serve_oracle = spy
+    try:
+        with caplog.at_level(logging.INFO, logger="hw4"):
+            result = tune_cnn.search_and_retrain(
+                data, SETTINGS, 3, tmp_path / "search", plan(path, tmp_path)
+            )
+    finally:
+        distributed_search.serve_oracle = serve
+    rows = result["trials"]
+    planned = 15  # Hyperband, max_epochs 4, factor 2
+    assert len(rows) == planned and all(r["status"] == "COMPLETED" for r in rows)
+    assert {r["tuner"] for r in rows} == {"tuner0", "tuner1"}  # both workers ran trials
+    assert result["distributed"]["workers"] == 2 and result["distributed"]["deaths"] == []
+    assigned = result["distributed"]["assigned"]
+    assert sorted(assigned) == [r["trial"] for r in rows]
+    assert all(assigned[r["trial"]] == [r["tuner"]] for r in rows)
+    # The loopback only: 127.0.0.1 is 0100007F in /proc/net/tcp, or ::ffff:127.0.0.1 in
+    # tcp6 (gRPC's dual-stack socket); never 00000000 or :: (every interface).
+    loopback = {"0100007F", "0000000000000000FFFF00000100007F"}
+    assert seen["host"] == "127.0.0.1" and seen["listening"]
+    assert set(seen["listening"]) <= loopback, seen["listening"]
+    said = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith(f"trial {planned} of {planned} (id ") for m in said)
+    assert sum("finished" in m and m.startswith("worker tuner") for m in said) == 2
+    # Hyperband's own plan, whichever worker ran what: each trial its round's epochs.
+    schedule = hyperband_schedule(4, 2, 1)
+    assert sum(r["epochs_run"] for r in rows) == schedule_totals(schedule)["epochs"] == 30
+    for row in rows:
+        assert row["epochs_run"] == row["tuner/epochs"] - row["tuner/initial_epoch"]
+    assert result["final_epochs"] == sum(link["epochs"] for link in result["epochs_chain"])
+
+
+@pytest.mark.slow
+def test_a_killed_worker_loses_no_trial(digits, tmp_path):
+    data, path = digits
+    settings = {**SETTINGS, "tuner": "random", "max_trials": 6, "trial_epochs": 3}
+    handed = []
+
+    class Handed(logging.Handler):
+        def emit(self, record):
+            message = record.getMessage()
+            if " to tuner1" in message and message.startswith("trial "):
+                handed.append(message)
+
+    handler = Handed()
+    hw4_log = logging.getLogger("hw4")
+    level = hw4_log.level
+    hw4_log.setLevel(logging.INFO)
+    hw4_log.addHandler(handler)
+    result = {}
+    search = tmp_path / "search"
+
+    def chief():
+        result.update(tune_cnn.search_and_retrain(data, settings, 3, search, plan(path, tmp_path)))
+
+    thread = threading.Thread(target=chief)
+    thread.start()
+    try:
+        deadline = time.time() + 300
+        while len(handed) < 2 and time.time() < deadline and thread.is_alive():
+            time.sleep(0.01)
+        assert len(handed) == 2, "worker tuner1 was not given a second trial"
+        pids = json.loads((search / "workers" / "pids.json").read_text())
+        os.kill(pids["tuner1"], signal.SIGKILL)  # mid-trial: its second trial just began
+        thread.join(timeout=600)
+    finally:
+        hw4_log.removeHandler(handler)
+        hw4_log.setLevel(level)
+    assert not thread.is_alive() and result, "the search did not end"
+    deaths = result["distributed"]["deaths"]
+    assert len(deaths) == 1 and deaths[0]["worker"] == "tuner1"
+    assert deaths[0]["how"] == "killed by signal SIGKILL"
+    lost = deaths[0]["outcome"].split()[1]
+    assert deaths[0]["outcome"] == f"trial {lost} goes back to the queue for another worker"
+    rows = {r["trial"]: r for r in result["trials"]}
+    assert len(rows) == 6 and all(r["status"] == "COMPLETED" for r in rows.values())
+    assert rows[lost]["tuner"] == "tuner0" and rows[lost]["epochs_run"] == 3
+    assert result["distributed"]["assigned"][lost] == ["tuner1", "tuner0"]
+
+
+def test_a_dead_workers_trial_runs_once_more_then_fails(tmp_path):
+    hp = kt.HyperParameters()
+    hp.Int("units", 8, 16, step=8)
+    oracle = kt.oracles.RandomSearchOracle(
+        objective="val_accuracy", max_trials=3, hyperparameters=hp, max_retries_per_trial=1
+    )
+    oracle._set_project_dir(str(tmp_path), "p")  # as a tuner does
+    trial = oracle.create_trial("tuner1")
+    said = distributed_search.release_dead_worker(oracle, "tuner1", "killed by signal SIGKILL")
+    assert said == f"trial {trial.trial_id} goes back to the queue for another worker"
+    assert "tuner1" not in oracle.tuner_ids and distributed_search.trials_left(oracle)
+    again = oracle.create_trial("tuner0")
+    assert again.trial_id == trial.trial_id
+    said = distributed_search.release_dead_worker(oracle, "tuner0", "exit status 1")
+    assert said == f"trial {trial.trial_id} is marked failed (it had been run again already)"
+    assert oracle.trials[trial.trial_id].status == "FAILED"
+    assert "tuner0 died" in oracle.trials[trial.trial_id].message
+    assert not distributed_search.trials_left(oracle)
+    assert distributed_search.release_dead_worker(oracle, "tuner2", "exit status 1") == (
+        "it was running no trial"
+    )
