@@ -205,3 +205,74 @@ def test_a_dead_workers_trial_runs_once_more_then_fails(tmp_path):
     assert distributed_search.release_dead_worker(oracle, "tuner2", "exit status 1") == (
         "it was running no trial"
     )
+
+
+CHIEF = """
+import json, sys
+import numpy as np
+from hw4.io.logs import setup_logging
+setup_logging(sys.argv[2])
+from hw4.device import configure_framework
+configure_framework(3, 1)
+from hw4.methods import distributed_search
+from hw4.steps import tune_cnn
+settings, path, search = json.loads(sys.argv[1])
+data = dict(np.load(path))
+plan = distributed_search.make_plan(2, path, 2, search + "-locks")
+tune_cnn.search_and_retrain(data, settings, 3, search, plan)
+"""
+
+
+def completed(search) -> dict[str, float]:
+    done = {}
+    for path in search.glob("mnist_cnn/trial_*/trial.json"):
+        if json.loads(path.read_text()).get("status") == "COMPLETED":
+            done[path.parent.name] = path.stat().st_mtime
+    return done
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.slow
+def test_a_killed_distributed_search_takes_its_workers_along_and_resumes(digits, tmp_path):
+    import subprocess
+    import sys
+
+    data, path = digits
+    settings = {**SETTINGS, "tuner": "random", "max_trials": 6, "trial_epochs": 3}
+    search = tmp_path / "search"
+    chief = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            CHIEF,
+            json.dumps([settings, str(path), str(search)]),
+            str(tmp_path / "chief.log"),
+        ],
+        env={**os.environ, "PYTHONPATH": str(distributed_search.SCRIPTS_DIR)},
+    )
+    deadline = time.time() + 300
+    while len(completed(search)) < 2 and time.time() < deadline and chief.poll() is None:
+        time.sleep(0.2)
+    before = completed(search)
+    assert len(before) >= 2, (tmp_path / "chief.log").read_text()[-3000:]
+    workers = json.loads((search / "workers" / "pids.json").read_text())
+    chief.kill()  # SIGKILL: the chief cannot clean up; its workers must still end
+    chief.wait()
+    deadline = time.time() + 30
+    while any(alive(pid) for pid in workers.values()) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in workers.values()), "a worker outlived its chief"
+
+    again = tune_cnn.search_and_retrain(data, settings, 3, search, plan(path, tmp_path))
+    assert again["state"] == "resumed"
+    after = completed(search)
+    assert all(after[trial] == mtime for trial, mtime in before.items())  # not run again
+    assert len(again["trials"]) == 6
+    assert all(r["status"] == "COMPLETED" for r in again["trials"])
