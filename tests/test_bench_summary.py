@@ -22,6 +22,8 @@ def run(seed, corrected, original, failed=0):
             "val_accuracy": accuracy + 0.01,
             "trials_failed": failed_trials,
             "epochs_run": epochs,
+            "final_epochs": 9,
+            "search_model_test_accuracy": accuracy - 0.005,
         }
 
     return {
@@ -41,6 +43,7 @@ def test_paired_difference_mean_and_standard_error():
     assert s["mean"]["original"]["epochs_run"] == 60
     table = summary_module.table(runs, s).splitlines()
     assert len(table) == 2 + 3 + 1 and table[3].startswith("| 1 | 0.9770 | 0.9510 | +0.0260 |")
+    assert table[3].endswith("| 120, 60 | 9, 9 | 0.9720, 0.9460 |")
 
 
 def test_results_without_a_seed_or_twice_the_same_seed_are_refused(tmp_path):
@@ -53,4 +56,9 @@ def test_results_without_a_seed_or_twice_the_same_seed_are_refused(tmp_path):
     with pytest.raises(SystemExit, match="the same seed appears twice"):
         summary_module.load([str(first), str(second)])
     with pytest.raises(SystemExit, match=f"{unseeded}: no 'seed' key"):
+        summary_module.load([str(unseeded)])
+    before_the_fix = run(3, 0.97, 0.96)
+    del before_the_fix["original"]["search_model_test_accuracy"]
+    unseeded.write_text(json.dumps(before_the_fix))
+    with pytest.raises(SystemExit, match="no 'search_model_test_accuracy'"):
         summary_module.load([str(unseeded)])
