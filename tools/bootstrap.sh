@@ -2,8 +2,9 @@
 # Set up everything the workflow needs on a fresh Debian/Ubuntu machine with Python 3.11:
 # system libraries for WeasyPrint, and a virtualenv in .venv with requirements.txt.
 # With --test, also the tools the test suite uses: poppler (pdftotext, pdffonts),
-# Debian's fashion-MNIST IDX files, Slurm with munge for the cluster test, and the JAX
-# backend (requirements-jax.txt) for the end-to-end run under KERAS_BACKEND=jax.
+# Debian's fashion-MNIST IDX files, Slurm with munge for the cluster test, and the JAX and
+# PyTorch backends (requirements-jax.txt, requirements-torch.txt) for the end-to-end runs
+# under KERAS_BACKEND=jax and =torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,5 +34,6 @@ fi
 .venv/bin/python -m pip install -q -r requirements.txt
 if [[ "${1:-}" == "--test" ]]; then
   .venv/bin/python -m pip install -q -r requirements-jax.txt
+  .venv/bin/python -m pip install -q -r requirements-torch.txt
 fi
 echo "environment ready: .venv ($(.venv/bin/python --version))"

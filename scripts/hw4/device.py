@@ -148,7 +148,14 @@ def pin_threads(backend: str, threads: int) -> dict:
         import torch
 
         torch.set_num_threads(threads)
-        pinned = {"intra_op_threads": torch.get_num_threads(), "inter_op_threads": threads}
+        try:
+            torch.set_num_interop_threads(threads)
+        except RuntimeError:  # PyTorch allows it once, before any parallel work
+            log.warning("PyTorch's inter-op threads were already fixed: left as they are")
+        pinned = {
+            "intra_op_threads": torch.get_num_threads(),
+            "inter_op_threads": torch.get_num_interop_threads(),
+        }
     else:
         log.warning("the %s backend's threads cannot be pinned after import: not pinned", backend)
         pinned = {

@@ -1,5 +1,7 @@
-"""Every rule on JAX: the tiny config end to end under KERAS_BACKEND=jax, each artifact's
-provenance naming the backend it was computed with, and the report's appendix saying it.
+"""Every rule on JAX and on PyTorch: the tiny config end to end under KERAS_BACKEND=jax
+and =torch, each artifact's provenance naming the backend it was computed with, and the
+report's appendix saying it. Each test runs where its backend is installed
+(tools/bootstrap.sh --test installs both).
 
 The other tests run on the backend the environment selects (TensorFlow by default)."""
 
@@ -10,8 +12,6 @@ import re
 
 import pytest
 from conftest import REPO, run_snakemake
-
-pytest.importorskip("jax")
 
 TINY = REPO / "tests" / "configs" / "tiny.yaml"
 
@@ -27,8 +27,7 @@ KERAS_ARTIFACTS = [
 ]
 
 
-@pytest.mark.slow
-def test_the_tiny_config_runs_end_to_end_on_jax(tmp_path):
+def tiny_run(tmp_path, backend: str):
     result = run_snakemake(
         tmp_path,
         "--cores",
@@ -36,19 +35,35 @@ def test_the_tiny_config_runs_end_to_end_on_jax(tmp_path):
         "--resources",
         "gpu=1",
         configfile=TINY,
-        env={"KERAS_BACKEND": "jax"},
+        env={"KERAS_BACKEND": backend},
     )
     assert result.returncode == 0, result.stderr[-5000:]
     for path in KERAS_ARTIFACTS:
         artifact = json.loads((tmp_path / path).read_text())
-        assert artifact["provenance"]["backend"] == "jax", path
-        assert "jax" in artifact["provenance"]["versions"], path
+        assert artifact["provenance"]["backend"] == backend, path
+        assert backend in artifact["provenance"]["versions"], path
+    html = (tmp_path / "results/report/hw4-report.html").read_text()
+    assert re.search(rf"Keras backend</span></th><td>{backend}</td>", html)
+    assert (tmp_path / "results/report/hw4-report.pdf").stat().st_size > 0
+    return html
+
+
+@pytest.mark.slow
+def test_the_tiny_config_runs_end_to_end_on_jax(tmp_path):
+    pytest.importorskip("jax")
+    html = tiny_run(tmp_path, "jax")
     data = json.loads((tmp_path / "results/data/consumption.provenance.json").read_text())
     assert data["backend"] == "none"  # read and checked without Keras
     timing = json.loads((tmp_path / "results/rnn_vs_cnn/measurements.json").read_text())
     threads = timing["timing_conditions"]["threads"]
     assert threads["intra_op_threads"] is None and "not pinned" in threads["not_pinned"]
-    html = (tmp_path / "results/report/hw4-report.html").read_text()
-    assert re.search(r"Keras backend</span></th><td>jax</td>", html)
     assert "with the threads not pinned (the jax backend has no setting for them)" in html
-    assert (tmp_path / "results/report/hw4-report.pdf").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_the_tiny_config_runs_end_to_end_on_pytorch(tmp_path):
+    pytest.importorskip("torch")
+    tiny_run(tmp_path, "torch")
+    for path in KERAS_ARTIFACTS:  # PyTorch's thread pools can be pinned, unlike JAX's
+        threads = json.loads((tmp_path / path).read_text())["provenance"]["threads"]
+        assert threads == {"intra_op_threads": 2, "inter_op_threads": 2}, path
