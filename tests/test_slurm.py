@@ -66,6 +66,7 @@ def test_workflow_through_the_slurm_profile(slurm, tmp_path):
 def test_the_search_on_two_slurm_tasks_in_the_partition_asked_for(slurm, tmp_path):
     # The partition as a default resource (the plugin always passes -p, so Slurm's own
     # SBATCH_PARTITION would be overridden by the cluster's default partition).
+    earlier = {j["id"] for j in slurm.jobs()}  # the module's other test shares the cluster
     result = run_snakemake(
         tmp_path,
         "--workflow-profile",
@@ -85,10 +86,11 @@ def test_the_search_on_two_slurm_tasks_in_the_partition_asked_for(slurm, tmp_pat
         timeout=1200,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
-    jobs = {j["comment"].split("_wildcards_")[0]: j for j in slurm.jobs()}
-    tune = [j for c, j in jobs.items() if c.startswith("rule_tune_cnn")]
-    assert tune, f"jobs Slurm saw: {sorted(jobs)}"
-    job = tune[-1]
+    jobs = [j for j in slurm.jobs() if j["id"] not in earlier]
+    tune = [j for j in jobs if j["comment"].startswith("rule_tune_cnn")]
+    assert len(tune) == 1, f"jobs Slurm saw: {jobs}"
+    job = tune[0]
+    assert all(j["partition"] == "gpu" for j in jobs), jobs
     assert job["state"] == "COMPLETED" and job["partition"] == "gpu", job
     assert job["tasks"] == "2" and "gpu" in job["tres_per_job"] + job["tres_per_task"], job
     best = json.loads((tmp_path / "results/tuning/best.json").read_text())
