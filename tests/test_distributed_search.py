@@ -13,6 +13,8 @@ import time
 
 import numpy as np
 import pytest
+from searches import SETTINGS as SEARCH
+from searches import SPACE, completed_trials
 
 kt = pytest.importorskip("keras_tuner")
 
@@ -21,28 +23,8 @@ from hw4.methods import distributed_search  # noqa: E402
 from hw4.methods.search_space import hyperband_schedule, schedule_totals  # noqa: E402
 from hw4.steps import tune_cnn  # noqa: E402
 
-SPACE = {
-    "conv_layers": [2, 3],
-    "filters": [8, 16, 8],
-    "dense_layers": [1, 2],
-    "units": [8, 16, 8],
-    "dropout": [0.1, 0.5, 0.1],
-    "learning_rate": [1e-3, 1e-2],
-    "padding": "valid",
-}
-SETTINGS = {
-    "tuner": "hyperband",
-    "search_space": "corrected",
-    "max_epochs": 4,
-    "factor": 2,
-    "hyperband_iterations": 1,
-    "max_trials": 4,
-    "trial_epochs": 2,
-    "validation_fraction": 0.25,
-    "batch_size": 32,
-    "target_test_accuracy": 0.993,
-    "space": SPACE,
-}
+# Depths of 2 and 3 only: every trial can be built.
+SETTINGS = {**SEARCH, "max_trials": 4, "trial_epochs": 2, "space": {**SPACE, "conv_layers": [2, 3]}}
 
 
 @pytest.fixture(scope="module")
@@ -223,14 +205,6 @@ tune_cnn.search_and_retrain(data, settings, 3, search, plan)
 """
 
 
-def completed(search) -> dict[str, float]:
-    done = {}
-    for path in search.glob("mnist_cnn/trial_*/trial.json"):
-        if json.loads(path.read_text()).get("status") == "COMPLETED":
-            done[path.parent.name] = path.stat().st_mtime
-    return done
-
-
 def alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as stat:
@@ -258,9 +232,9 @@ def test_a_killed_distributed_search_takes_its_workers_along_and_resumes(digits,
         env={**os.environ, "PYTHONPATH": str(distributed_search.SCRIPTS_DIR)},
     )
     deadline = time.time() + 300
-    while len(completed(search)) < 2 and time.time() < deadline and chief.poll() is None:
+    while len(completed_trials(search)) < 2 and time.time() < deadline and chief.poll() is None:
         time.sleep(0.2)
-    before = completed(search)
+    before = completed_trials(search)
     assert len(before) >= 2, (tmp_path / "chief.log").read_text()[-3000:]
     workers = json.loads((search / "workers" / "pids.json").read_text())
     chief.kill()  # SIGKILL: the chief cannot clean up; its workers must still end
@@ -272,7 +246,7 @@ def test_a_killed_distributed_search_takes_its_workers_along_and_resumes(digits,
 
     again = tune_cnn.search_and_retrain(data, settings, 3, search, plan(path, tmp_path))
     assert again["state"] == "resumed"
-    after = completed(search)
+    after = completed_trials(search)
     assert all(after[trial] == mtime for trial, mtime in before.items())  # not run again
     assert len(again["trials"]) == 6
     assert all(r["status"] == "COMPLETED" for r in again["trials"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import logging
 import os
 import signal
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, run_snakemake, snakemake_exe
+from searches import SETTINGS, SPACE, completed_trials
 
 from hw4.data.mnist import KERAS_MNIST_SHA256 as MNIST_SHA
 from hw4.steps.tune_cnn import TARGET_BUDGET, epochs_chain, full_mnist_target
@@ -84,28 +84,6 @@ kt = pytest.importorskip("keras_tuner")
 from hw4.data.mnist import load_embedded, subset  # noqa: E402
 from hw4.steps import tune_cnn  # noqa: E402
 
-SPACE = {
-    "conv_layers": [2, 5],
-    "filters": [8, 16, 8],
-    "dense_layers": [1, 2],
-    "units": [8, 16, 8],
-    "dropout": [0.1, 0.5, 0.1],
-    "learning_rate": [1e-3, 1e-2],
-    "padding": "valid",
-}
-SETTINGS = {
-    "tuner": "hyperband",
-    "search_space": "corrected",
-    "max_epochs": 4,
-    "factor": 2,
-    "hyperband_iterations": 1,
-    "max_trials": 2,
-    "trial_epochs": 1,
-    "validation_fraction": 0.25,
-    "batch_size": 32,
-    "target_test_accuracy": 0.993,
-    "space": SPACE,
-}
 EMBEDDED = {"source": "embedded", "files": {"mnist_5k.csv.gz": "ab"}, "counts": {}}
 
 
@@ -220,14 +198,6 @@ def test_a_changed_space_starts_afresh_and_the_same_search_resumes(digits, tmp_p
     with caplog.at_level(logging.INFO, logger="hw4"):
         reseeded = tune_cnn.search_and_retrain(digits, changed, 6, search_dir)
     assert reseeded["state"] == "fresh"
-
-
-def completed_trials(search: Path) -> dict[str, float]:
-    done = {}
-    for path in search.glob("mnist_cnn/trial_*/trial.json"):
-        if json.loads(path.read_text()).get("status") == "COMPLETED":
-            done[path.parent.name] = path.stat().st_mtime
-    return done
 
 
 @pytest.mark.slow
