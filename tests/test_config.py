@@ -51,6 +51,8 @@ BAD = [
     ),
     ({"tuning": {"workers": 0}}, "tuning.workers: 0 is not allowed (allowed: a number >= 1)"),
     ({"tuning": {"workers": 1.5}}, "tuning.workers: 1.5 is not allowed"),
+    ({"tuning": {"workers": 2.0}}, "tuning.workers: 2.0 is not allowed"),
+    ({"cnn": {"epochs": 3.0}}, "cnn.epochs: 3.0 is not allowed"),
     (
         {"lstm": {"features": [], "include_target_history": False}},
         "lstm.features: empty while lstm.include_target_history is false leaves the model no input",

@@ -158,8 +158,8 @@ def test_a_killed_worker_loses_no_trial(digits, tmp_path):
     deaths = result["distributed"]["deaths"]
     assert len(deaths) == 1 and deaths[0]["worker"] == "tuner1"
     assert deaths[0]["how"] == "killed by signal SIGKILL"
-    lost = deaths[0]["outcome"].split()[1]
-    assert deaths[0]["outcome"] == f"trial {lost} goes back to the queue for another worker"
+    assert deaths[0]["outcome"] == "requeued"
+    lost = deaths[0]["trial"]
     rows = {r["trial"]: r for r in result["trials"]}
     assert len(rows) == 6 and all(r["status"] == "COMPLETED" for r in rows.values())
     assert rows[lost]["tuner"] == "tuner0" and rows[lost]["epochs_run"] == 3
@@ -174,19 +174,26 @@ def test_a_dead_workers_trial_runs_once_more_then_fails(tmp_path):
     )
     oracle._set_project_dir(str(tmp_path), "p")  # as a tuner does
     trial = oracle.create_trial("tuner1")
-    said = distributed_search.release_dead_worker(oracle, "tuner1", "killed by signal SIGKILL")
-    assert said == f"trial {trial.trial_id} goes back to the queue for another worker"
+    death = distributed_search.release_dead_worker(oracle, "tuner1", "killed by signal SIGKILL")
+    assert death == {
+        "worker": "tuner1",
+        "how": "killed by signal SIGKILL",
+        "trial": trial.trial_id,
+        "outcome": "requeued",
+    }
+    assert distributed_search.death_in_words(death) == (
+        f"trial {trial.trial_id} goes back to the queue for another worker"
+    )
     assert "tuner1" not in oracle.tuner_ids and distributed_search.trials_left(oracle)
     again = oracle.create_trial("tuner0")
     assert again.trial_id == trial.trial_id
-    said = distributed_search.release_dead_worker(oracle, "tuner0", "exit status 1")
-    assert said == f"trial {trial.trial_id} is marked failed (it had been run again already)"
+    death = distributed_search.release_dead_worker(oracle, "tuner0", "exit status 1")
+    assert death["outcome"] == "failed"
     assert oracle.trials[trial.trial_id].status == "FAILED"
     assert "tuner0 died" in oracle.trials[trial.trial_id].message
     assert not distributed_search.trials_left(oracle)
-    assert distributed_search.release_dead_worker(oracle, "tuner2", "exit status 1") == (
-        "it was running no trial"
-    )
+    death = distributed_search.release_dead_worker(oracle, "tuner2", "exit status 1")
+    assert death["outcome"] == "none" and death["trial"] == ""
 
 
 CHIEF = """
@@ -250,3 +257,19 @@ def test_a_killed_distributed_search_takes_its_workers_along_and_resumes(digits,
     assert all(after[trial] == mtime for trial, mtime in before.items())  # not run again
     assert len(again["trials"]) == 6
     assert all(r["status"] == "COMPLETED" for r in again["trials"])
+
+
+def test_a_search_saved_without_tuner0s_file_is_still_resumed(digits, tmp_path):
+    # A distributed chief saves its state as "chief", and a worker other than tuner0 may
+    # have finished every trial so far: KerasTuner alone would then start afresh.
+    from hw4.methods import keras_search
+
+    data, _ = digits
+    settings = {**SETTINGS, "tuner": "random", "max_trials": 2, "trial_epochs": 1}
+    search = tmp_path / "search"
+    first = tune_cnn.search_and_retrain(data, settings, 3, search)
+    (search / "mnist_cnn" / "tuner0.json").unlink()
+    setup = keras_search.search_setup(data, settings, 3)
+    tuner = keras_search.make_tuner(settings, setup["build"], search, 3)
+    assert sorted(tuner.oracle.trials) == [r["trial"] for r in first["trials"]]
+    assert all(t.status == "COMPLETED" for t in tuner.oracle.trials.values())

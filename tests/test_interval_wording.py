@@ -212,15 +212,31 @@ def test_the_workers_sentence_appears_only_for_a_distributed_search(tmp_path):
             {
                 "worker": "tuner1",
                 "how": "killed by signal SIGKILL",
-                "outcome": "trial 0007 goes back to the queue for another worker",
-            }
+                "trial": "0007",
+                "outcome": "requeued",
+                "final_status": "COMPLETED",
+                "finished_by": "tuner0",
+            },
+            {
+                "worker": "tuner2",
+                "how": "exit status 1",
+                "trial": "",
+                "outcome": "none",
+                "final_status": "",
+                "finished_by": "",
+            },
         ],
     )
     pages = tuning_pages(tmp_path, record)
     assert "The trials ran on 2 Slurm tasks sharing one oracle" in pages["en"]
     assert "the search took 1,234 s of wall time" in pages["en"]
-    died = "1 worker died during it: tuner1 (killed by signal SIGKILL): trial 0007 goes"
-    assert died in pages["en"]
+    assert (
+        "Worker tuner1 died (killed by signal SIGKILL) while running trial 0007, which ran"
+        " again on tuner0 and completed." in pages["en"]
+    )
+    assert "Worker tuner2 died (exit status 1) before it took a trial." in pages["en"]
+    assert "دوباره روی tuner0 اجرا شد و کامل شد" in pages["fa"]
+    assert "پیش از آن‌که آزمایشی بگیرد" in pages["fa"]
     assert "کارگرها." in pages["fa"] and "Slurm" in pages["fa"] and "۱٬۲۳۴" in pages["fa"]
 
 

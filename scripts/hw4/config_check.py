@@ -179,6 +179,18 @@ def tuning_space_problems(tuning: dict, schema: dict) -> list[str]:
     return problems
 
 
+def _whole_number(checker, instance) -> bool:
+    """JSON Schema's "integer" counts 2.0 as an integer; Python's range() and Keras'
+    epochs do not, so a key the schema types as integer takes only an int."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+WHOLE_NUMBER_VALIDATOR = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _whole_number),
+)
+
+
 def check_config(config: dict, schema_path: str | Path) -> None:
     """Raise ConfigError with one line for the first problem found; return None when valid.
 
@@ -188,7 +200,7 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     """
     normalise_dates(config)
     schema = load_schema(schema_path)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = WHOLE_NUMBER_VALIDATOR(schema)
     errors = list(validator.iter_errors(config))
     if errors:
         error = jsonschema.exceptions.best_match(errors)

@@ -105,13 +105,25 @@ def job_node_count() -> int:
 
 def chief_host(engine: str) -> str:
     """The address the chief listens on: the loopback, unless the workers run on other
-    nodes of the same Slurm job; then this node's own address (the one its hostname
-    resolves to), which the job's other nodes reach. Never 0.0.0.0."""
-    if engine == "slurm" and job_node_count() > 1:
-        import socket
+    nodes of the same Slurm job; then an address of this node that is not a loopback one
+    (what its hostname resolves to), which the job's other nodes reach. Never 0.0.0.0.
 
-        return socket.gethostbyname(socket.gethostname())
-    return "127.0.0.1"
+    Raises ``RuntimeError`` when the job spans several nodes and the hostname resolves to
+    loopback addresses only (Debian's 127.0.1.1 in /etc/hosts, for example)."""
+    if engine != "slurm" or job_node_count() <= 1:
+        return "127.0.0.1"
+    import socket
+
+    name = socket.gethostname()
+    addresses = {info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)}
+    outside = sorted(a for a in addresses if not a.startswith("127."))
+    if not outside:
+        raise RuntimeError(
+            f"the search's workers run on several nodes, but {name} resolves to loopback "
+            f"addresses only ({', '.join(sorted(addresses))}): keep the job on one node "
+            "(--set-resources tune_cnn:nodes=1) or fix the node's name resolution"
+        )
+    return outside[0]
 
 
 def serve_oracle(oracle, host: str, planned: int):
@@ -137,7 +149,7 @@ def serve_oracle(oracle, host: str, planned: int):
                     runs.append(request.tuner_id)
                     log.info(
                         "trial %d of %d (id %s) to %s%s",
-                        list(assigned).index(trial.trial_id) + 1,
+                        int(trial.trial_id) + 1,  # ids count the trials the oracle made
                         planned,
                         trial.trial_id,
                         request.tuner_id,
@@ -174,16 +186,6 @@ def worker_command(plan: WorkerPlan, spec_path: Path) -> list[str]:
     ]
 
 
-def _die_with_parent() -> None:
-    """A local worker is sent SIGTERM if the chief dies, however it dies (Linux)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def start_worker(plan: WorkerPlan, spec_path: Path, tuner_id: str, host: str, port: int, gpu):
     """Start worker ``tuner_id``. Its lines go to the chief's stderr (the rule's log).
 
@@ -202,6 +204,10 @@ def start_worker(plan: WorkerPlan, spec_path: Path, tuner_id: str, host: str, po
         }
     )
     if plan.engine == "local":
+        # The worker ends itself when this process dies (search_worker.follow_chief).
+        # Not a preexec_fn: Python code run between fork and exec, while gRPC's threads
+        # hold locks, aborted a worker now and then.
+        env["HW4_CHIEF_PID"] = str(os.getpid())
         env.pop("CUDA_VISIBLE_DEVICES", None)
         if gpu is not None and tuner_id == "tuner0":
             env["CUDA_VISIBLE_DEVICES"] = str(gpu)
@@ -214,7 +220,6 @@ def start_worker(plan: WorkerPlan, spec_path: Path, tuner_id: str, host: str, po
         # are on stderr.
         stdout=subprocess.DEVNULL,
         stderr=sys.stderr.fileno(),
-        preexec_fn=_die_with_parent if plan.engine == "local" else None,
     )
 
 
@@ -225,23 +230,32 @@ def describe_exit(code: int) -> str:
 
 
 @kt.synchronized
-def release_dead_worker(oracle, tuner_id: str, how: str) -> str:
+def release_dead_worker(oracle, tuner_id: str, how: str) -> dict:
     """End the trial a dead worker was running, if any, and forget the worker.
 
     The trial ends ``INVALID``; KerasTuner's oracle then queues it once more for another
     worker (``max_retries_per_trial``) or, once that is spent, records it ``FAILED``.
-    Returns what happened to the trial, in words, for the log.
+    Returns ``{"worker", "how", "trial", "outcome"}``: the trial id (``""`` when it ran
+    none) and ``requeued``, ``failed`` or ``none``.
     """
     oracle.tuner_ids.discard(tuner_id)
     trial = oracle.ongoing_trials.get(tuner_id)
+    death = {"worker": tuner_id, "how": how, "trial": "", "outcome": "none"}
     if trial is None:
-        return "it was running no trial"
+        return death
     trial.status = "INVALID"
     trial.message = f"worker {tuner_id} died while running it ({how})"
     oracle.end_trial(trial)
-    if oracle.trials[trial.trial_id].status == "FAILED":
-        return f"trial {trial.trial_id} is marked failed (it had been run again already)"
-    return f"trial {trial.trial_id} goes back to the queue for another worker"
+    failed = oracle.trials[trial.trial_id].status == "FAILED"
+    return {**death, "trial": trial.trial_id, "outcome": "failed" if failed else "requeued"}
+
+
+def death_in_words(death: dict) -> str:
+    if death["outcome"] == "none":
+        return "it was running no trial"
+    if death["outcome"] == "failed":
+        return f"trial {death['trial']} is marked failed (it had been run again already)"
+    return f"trial {death['trial']} goes back to the queue for another worker"
 
 
 def trial_error(directory: Path, tuner_id: str) -> str:
@@ -259,8 +273,17 @@ def run(tuner, plan: WorkerPlan, spec: dict, directory: Path, planned: int) -> d
     Raises ``keras_search.TrialError`` when a trial failed for a reason other than its
     shape, and ``RuntimeError`` when workers kept dying before the search ended.
     """
+    from hw4.device import visible_gpu_ids
+    from hw4.errors import InputError
     from hw4.io.files import write_json
 
+    gpus = visible_gpu_ids() if plan.engine == "local" else []
+    if gpus and len(gpus) < plan.count:
+        raise InputError(
+            f"tuning.workers: {plan.count} workers, one GPU each, but this machine has "
+            f"{len(gpus)} GPU{'s' if len(gpus) > 1 else ''}: set tuning.workers to "
+            f"{len(gpus)} at most (and --resources gpu={len(gpus)})"
+        )
     workers_dir = directory / WORKERS_DIR
     shutil.rmtree(workers_dir, ignore_errors=True)
     workers_dir.mkdir(parents=True)
@@ -333,16 +356,25 @@ def supervise(oracle, plan: WorkerPlan, spec_path: Path, host: str, port: int, d
                 if code == TRIAL_ERROR_EXIT:
                     raise TrialError(f"{tuner_id}: {trial_error(directory, tuner_id)}")
                 how = describe_exit(code)
-                outcome = release_dead_worker(oracle, tuner_id, how)
-                deaths.append({"worker": tuner_id, "how": how, "outcome": outcome})
-                log.warning("worker %s died (%s): %s", tuner_id, how, outcome)
-            if not running and trials_left(oracle):
-                # Every worker has ended and a trial is still to run (a dead worker's,
-                # queued again): a replacement, as many in all as there were workers.
+                death = release_dead_worker(oracle, tuner_id, how)
+                deaths.append(death)
+                log.warning("worker %s died (%s): %s", tuner_id, how, death_in_words(death))
+                # Its peers wait for it no longer (search_worker.wait_for_peers).
+                (directory / WORKERS_DIR / f"{tuner_id}.ready").touch()
+                if death["outcome"] == "failed":
+                    from hw4.methods.keras_search import RUNS_FILE, record_run
+
+                    run = {"seconds": None, "epochs": 0, "tuner": tuner_id}
+                    record_run(directory / RUNS_FILE, death["trial"], run)
+            # A worker ends well only when the oracle says the search is over; if none has,
+            # trials are still to be made. Every worker has ended and trials are left: a
+            # replacement, as many in all as there were workers.
+            over = any(p.returncode == 0 for p in workers.values() if p.returncode is not None)
+            if not running and (trials_left(oracle) or not over):
                 if len(workers) >= 2 * plan.count:
                     raise RuntimeError(
-                        f"{len(workers) - plan.count} replacement workers died too before "
-                        "the search ended (their lines above say why); rerun to resume it"
+                        f"{len(workers)} workers died before the search ended (their lines "
+                        "above say why); rerun to resume it"
                     )
                 start(f"tuner{len(workers)}", " to run what is left")
     finally:

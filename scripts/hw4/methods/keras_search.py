@@ -129,14 +129,23 @@ def make_tuner(settings: dict, build, directory: Path, seed: int, retries: int =
         max_retries_per_trial=retries,
     )
     if kind == "hyperband":
-        return LoggedTuner(
+        tuner = LoggedTuner(
             build,
             max_epochs=settings["max_epochs"],
             factor=settings["factor"],
             hyperband_iterations=settings["hyperband_iterations"],
             **common,
         )
-    return LoggedTuner(build, max_trials=settings["max_trials"], **common)
+    else:
+        tuner = LoggedTuner(build, max_trials=settings["max_trials"], **common)
+    oracle_file = directory / PROJECT / "oracle.json"
+    if isinstance(tuner.oracle, kt.Oracle) and not tuner.oracle.trials and oracle_file.exists():
+        # KerasTuner reloads a saved search only when it finds the file of its own tuner
+        # id (tuner0.json). A search saved by a distributed chief, or by workers none of
+        # which was tuner0 yet, has the oracle's state alone: reload that, as KerasTuner's
+        # own reload would (running trials go back to the queue).
+        tuner.oracle.reload()
+    return tuner
 
 
 def record_run(runs_file: Path, trial_id: str, run: dict) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 import time
 import traceback
@@ -38,11 +39,32 @@ def patient(create_trial):
     return create
 
 
+def follow_chief() -> None:
+    """End this worker (SIGTERM) when the chief that started it dies, however it dies.
+
+    Set here rather than by the chief between fork and exec (see
+    ``distributed_search.start_worker``); a chief that died before this ran is caught by
+    the parent check. Linux only; elsewhere (and under Slurm, where the parent is srun's
+    step daemon and Slurm ends the job's tasks) nothing is done."""
+    chief = os.environ.get("HW4_CHIEF_PID")
+    if not chief:
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(chief):
+        sys.exit("the chief that started this worker has ended")
+
+
 def wait_for_peers(workers_dir: Path, tuner_id: str, count: int, timeout: float = 120.0) -> int:
     """Say this worker is ready, and wait (at most ``timeout`` s) until ``count`` are.
 
     Loading the framework takes seconds; without this, the first worker up could run
-    a small search alone while the others still load. Returns the workers ready."""
+    a small search alone while the others still load. The chief marks a worker that died
+    as ready, so no one waits for it. Returns the workers ready."""
     (workers_dir / f"{tuner_id}.ready").touch()
     deadline = time.monotonic() + timeout
     while True:
@@ -53,6 +75,7 @@ def wait_for_peers(workers_dir: Path, tuner_id: str, count: int, timeout: float 
 
 
 def main(spec_path: str) -> int:
+    follow_chief()
     tuner_id = os.environ["KERASTUNER_TUNER_ID"]
     logging.basicConfig(
         level=logging.INFO,

@@ -125,6 +125,21 @@ def open_search(directory: Path, fingerprint: dict) -> str:
     return "new"
 
 
+def deaths_and_their_trials(deaths: list[dict], rows: list[dict]) -> list[dict]:
+    """Each dead worker (``distributed_search.release_dead_worker``'s record) with what
+    became of its trial in the end: its final ``status`` and the worker that ran it last
+    (``finished_by``; empty when it ran none)."""
+    by_id = {row["trial"]: row for row in rows}
+    return [
+        {
+            **death,
+            "final_status": by_id[death["trial"]]["status"] if death["trial"] else "",
+            "finished_by": by_id[death["trial"]]["tuner"] if death["trial"] else "",
+        }
+        for death in deaths
+    ]
+
+
 TRIAL_COLUMNS = [
     "trial",
     "status",
@@ -228,6 +243,11 @@ def search_and_retrain(
         completed = row["status"] == "COMPLETED"
         chain = epochs_chain(row["trial"], rows) if completed else []
         row["epochs_to_best"] = sum(link["epochs"] for link in chain) if completed else None
+    if not any(row["status"] == "COMPLETED" for row in rows):
+        raise RuntimeError(
+            f"the search completed none of its {len(rows)} trials: nothing to retrain "
+            "(each failed trial's reason is in the lines above)"
+        )
     best = keras_search.best_trial(tuner)
     chain = epochs_chain(best.trial_id, rows)
     final_epochs = sum(link["epochs"] for link in chain)
@@ -319,7 +339,7 @@ def run(
         "seconds": result["seconds"],
         "workers": workers.count if workers else 1,
         "worker_placement": workers.engine if workers and workers.count > 1 else "",
-        "worker_deaths": result["distributed"].get("deaths", []),
+        "worker_deaths": deaths_and_their_trials(result["distributed"].get("deaths", []), rows),
         "padding": space["padding"],
         "image_size": list(result["image_shape"][:2]),
         "depth_bound": result["depth_bound"],
