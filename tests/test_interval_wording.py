@@ -101,6 +101,7 @@ def best(test_accuracy: float, search_accuracy: float, test_images: int = 10000)
         "seconds": 500.0,
         "workers": 1,
         "worker_placement": "",
+        "worker_replacements": [],
         "worker_deaths": [],
         "padding": "valid",
         "image_size": [28, 28],
@@ -208,6 +209,7 @@ def test_the_workers_sentence_appears_only_for_a_distributed_search(tmp_path):
         workers=2,
         worker_placement="slurm",
         seconds=1234.4,
+        worker_replacements=["tuner3"],
         worker_deaths=[
             {
                 "worker": "tuner1",
@@ -235,6 +237,8 @@ def test_the_workers_sentence_appears_only_for_a_distributed_search(tmp_path):
         " again on tuner0 and completed." in pages["en"]
     )
     assert "Worker tuner2 died (exit status 1) before it took a trial." in pages["en"]
+    assert "trials left, tuner3 was started to run them." in pages["en"]
+    assert "tuner3 برای اجرای آن‌ها راه‌اندازی شد" in pages["fa"]
     assert "دوباره روی tuner0 اجرا شد و کامل شد" in pages["fa"]
     assert "پیش از آن‌که آزمایشی بگیرد" in pages["fa"]
     assert "کارگرها." in pages["fa"] and "Slurm" in pages["fa"] and "۱٬۲۳۴" in pages["fa"]

@@ -33,6 +33,15 @@ def test_bad_input_is_one_line_without_a_traceback(tmp_path):
     assert "Traceback" not in log and "Traceback" not in result.stderr
 
 
+def test_a_run_that_failed_outside_the_code_is_one_line(tmp_path):
+    result, log = run_rule_script(
+        tmp_path, "from hw4.errors import RunFailure\nraise RunFailure('4 workers died')"
+    )
+    assert result.returncode != 0
+    assert "failed: 4 workers died" in log
+    assert "Traceback" not in log and "Traceback" not in result.stderr
+
+
 def test_a_bug_keeps_its_traceback(tmp_path):
     result, log = run_rule_script(tmp_path, "def step():\n    return 1 / 0\nstep()")
     assert result.returncode != 0

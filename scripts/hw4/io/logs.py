@@ -15,7 +15,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from hw4.errors import InputError
+from hw4.errors import InputError, RunFailure
 
 log = logging.getLogger("hw4")
 
@@ -30,6 +30,9 @@ def _log_uncaught(kind, value, trace) -> None:
         return
     if issubclass(kind, InputError):
         log.error("refused: %s", value)
+        return
+    if issubclass(kind, RunFailure):
+        log.error("failed: %s", value)
         return
     log.error("failed: %s", "".join(traceback.format_exception(kind, value, trace)).rstrip())
 

@@ -108,7 +108,7 @@ def chief_host(engine: str) -> str:
     nodes of the same Slurm job; then an address of this node that is not a loopback one
     (what its hostname resolves to), which the job's other nodes reach. Never 0.0.0.0.
 
-    Raises ``RuntimeError`` when the job spans several nodes and the hostname resolves to
+    Raises ``hw4.errors.RunFailure`` when the job spans several nodes and the hostname resolves to
     loopback addresses only (Debian's 127.0.1.1 in /etc/hosts, for example)."""
     if engine != "slurm" or job_node_count() <= 1:
         return "127.0.0.1"
@@ -118,7 +118,9 @@ def chief_host(engine: str) -> str:
     addresses = {info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)}
     outside = sorted(a for a in addresses if not a.startswith("127."))
     if not outside:
-        raise RuntimeError(
+        from hw4.errors import RunFailure
+
+        raise RunFailure(
             f"the search's workers run on several nodes, but {name} resolves to loopback "
             f"addresses only ({', '.join(sorted(addresses))}): keep the job on one node "
             "(--set-resources tune_cnn:nodes=1) or fix the node's name resolution"
@@ -269,9 +271,10 @@ def run(tuner, plan: WorkerPlan, spec: dict, directory: Path, planned: int) -> d
     ``tuner``: this process's tuner (its oracle is the search's, resumed from
     ``directory`` when the state is there). ``spec``: what every worker needs to rebuild
     the same tuner and data (JSON-serialisable). ``planned``: the trials planned, for the
-    "trial k of n" lines. Returns ``{"seconds", "workers", "deaths", "assigned"}``.
-    Raises ``keras_search.TrialError`` when a trial failed for a reason other than its
-    shape, and ``RuntimeError`` when workers kept dying before the search ended.
+    "trial k of n" lines. Returns ``{"seconds", "workers", "deaths", "replacements",
+    "assigned"}``. Raises ``keras_search.TrialError`` when a trial failed for a reason
+    other than its shape, and ``hw4.errors.RunFailure`` when workers kept dying before
+    the search ended.
     """
     from hw4.device import visible_gpu_ids
     from hw4.errors import InputError
@@ -310,7 +313,7 @@ def run(tuner, plan: WorkerPlan, spec: dict, directory: Path, planned: int) -> d
         )
         start = time.perf_counter()
         try:
-            deaths = supervise(tuner.oracle, plan, spec_path, host, port, directory)
+            deaths, replacements = supervise(tuner.oracle, plan, spec_path, host, port, directory)
         finally:
             server.stop(grace=5)
     tuner.oracle.save()
@@ -318,12 +321,14 @@ def run(tuner, plan: WorkerPlan, spec: dict, directory: Path, planned: int) -> d
         "seconds": time.perf_counter() - start,
         "workers": plan.count,
         "deaths": deaths,
+        "replacements": replacements,
         "assigned": assigned,
     }
 
 
 def supervise(oracle, plan: WorkerPlan, spec_path: Path, host: str, port: int, directory):
     """Start the workers and wait for them; handle each one's end. Returns the deaths."""
+    from hw4.errors import RunFailure
     from hw4.methods.keras_search import TrialError
 
     gpu = os.environ.get("CUDA_VISIBLE_DEVICES") or None
@@ -340,6 +345,7 @@ def supervise(oracle, plan: WorkerPlan, spec_path: Path, host: str, port: int, d
 
     running: dict[str, subprocess.Popen] = {}
     deaths = []
+    replacements = []
     try:
         for i in range(plan.count):
             start(f"tuner{i}")
@@ -372,11 +378,12 @@ def supervise(oracle, plan: WorkerPlan, spec_path: Path, host: str, port: int, d
             over = any(p.returncode == 0 for p in workers.values() if p.returncode is not None)
             if not running and (trials_left(oracle) or not over):
                 if len(workers) >= 2 * plan.count:
-                    raise RuntimeError(
+                    raise RunFailure(
                         f"{len(workers)} workers died before the search ended (their lines "
                         "above say why); rerun to resume it"
                     )
-                start(f"tuner{len(workers)}", " to run what is left")
+                replacements.append(f"tuner{len(workers)}")
+                start(replacements[-1], " to run what is left")
     finally:
         for process in running.values():
             process.terminate()
@@ -385,7 +392,7 @@ def supervise(oracle, plan: WorkerPlan, spec_path: Path, host: str, port: int, d
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-    return deaths
+    return deaths, replacements
 
 
 @kt.synchronized

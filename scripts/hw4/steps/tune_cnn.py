@@ -13,6 +13,7 @@ import json
 import logging
 from pathlib import Path
 
+from hw4.errors import RunFailure
 from hw4.io.provenance import framework_versions, provenance
 from hw4.methods import distributed_search, keras_search
 from hw4.methods.distributed_search import WorkerPlan
@@ -244,7 +245,7 @@ def search_and_retrain(
         chain = epochs_chain(row["trial"], rows) if completed else []
         row["epochs_to_best"] = sum(link["epochs"] for link in chain) if completed else None
     if not any(row["status"] == "COMPLETED" for row in rows):
-        raise RuntimeError(
+        raise RunFailure(
             f"the search completed none of its {len(rows)} trials: nothing to retrain "
             "(each failed trial's reason is in the lines above)"
         )
@@ -339,6 +340,7 @@ def run(
         "seconds": result["seconds"],
         "workers": workers.count if workers else 1,
         "worker_placement": workers.engine if workers and workers.count > 1 else "",
+        "worker_replacements": result["distributed"].get("replacements", []),
         "worker_deaths": deaths_and_their_trials(result["distributed"].get("deaths", []), rows),
         "padding": space["padding"],
         "image_size": list(result["image_shape"][:2]),
