@@ -24,21 +24,23 @@ def run_rule_script(tmp_path, body: str) -> tuple[subprocess.CompletedProcess, s
     return result, log_file.read_text()
 
 
-def test_bad_input_is_one_line_without_a_traceback(tmp_path):
-    result, log = run_rule_script(
-        tmp_path, "from hw4.data.errors import DataError\nraise DataError('data.csv: row 7 is bad')"
-    )
+@pytest.mark.parametrize(
+    ("raised", "line"),
+    [
+        (
+            "from hw4.data.errors import DataError\nraise DataError('data.csv: row 7 is bad')",
+            "refused: data.csv: row 7 is bad",  # bad input
+        ),
+        (
+            "from hw4.errors import RunFailure\nraise RunFailure('4 workers died')",
+            "failed: 4 workers died",  # a run that failed outside the code
+        ),
+    ],
+)
+def test_bad_input_and_a_failed_run_are_one_line_without_a_traceback(tmp_path, raised, line):
+    result, log = run_rule_script(tmp_path, raised)
     assert result.returncode != 0
-    assert "refused: data.csv: row 7 is bad" in log
-    assert "Traceback" not in log and "Traceback" not in result.stderr
-
-
-def test_a_run_that_failed_outside_the_code_is_one_line(tmp_path):
-    result, log = run_rule_script(
-        tmp_path, "from hw4.errors import RunFailure\nraise RunFailure('4 workers died')"
-    )
-    assert result.returncode != 0
-    assert "failed: 4 workers died" in log
+    assert line in log
     assert "Traceback" not in log and "Traceback" not in result.stderr
 
 

@@ -17,6 +17,7 @@ import keras_tuner as kt
 import numpy as np
 
 from hw4.io.files import write_json
+from hw4.methods.distributed_search import WORKERS_DIR
 from hw4.methods.search_space import ShapeFailure, planned_trials, sampled_values
 
 log = logging.getLogger("hw4")
@@ -225,7 +226,7 @@ def has_state(directory: Path) -> bool:
 def clear_state(directory: Path) -> None:
     """Delete a search's state (trials, oracle, timings, fingerprint)."""
     shutil.rmtree(directory / PROJECT, ignore_errors=True)
-    shutil.rmtree(directory / "workers", ignore_errors=True)
+    shutil.rmtree(directory / WORKERS_DIR, ignore_errors=True)
     for name in (RUNS_FILE, FINGERPRINT_FILE, Path(RUNS_FILE).with_suffix(".lock").name):
         (directory / name).unlink(missing_ok=True)
 

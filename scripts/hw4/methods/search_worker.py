@@ -102,7 +102,9 @@ def main(spec_path: str) -> int:
         settings, setup["build"], search_dir, spec["seed"], retries=spec["retries"]
     )
     tuner.oracle.create_trial = patient(tuner.oracle.create_trial)
-    wait_for_peers(search_dir / "workers", tuner_id, plan["count"])
+    from hw4.methods.distributed_search import TRIAL_ERROR_EXIT, WORKERS_DIR
+
+    wait_for_peers(search_dir / WORKERS_DIR, tuner_id, plan["count"])
     log.info("worker %s asks %s for trials", tuner_id, os.environ["KERASTUNER_ORACLE_IP"])
     try:
         keras_search.search(
@@ -114,8 +116,6 @@ def main(spec_path: str) -> int:
         )
     except keras_search.TrialError as error:
         log.error("%s", "".join(traceback.format_exception(error)).rstrip())
-        from hw4.methods.distributed_search import TRIAL_ERROR_EXIT, WORKERS_DIR
-
         (search_dir / WORKERS_DIR / f"{tuner_id}.error").write_text(f"{error}\n")
         return TRIAL_ERROR_EXIT
     log.info("worker %s: the oracle has no more trials", tuner_id)
