@@ -16,6 +16,7 @@ result = report.run(
     preview=snakemake.params.preview,
     config_sha256=snakemake.params.config_sha256,
     original=read_yaml(snakemake.input.original),
+    listings=read_yaml(snakemake.input.listings),
     repo=snakemake.params.repo,
     template_dir=snakemake.params.template_dir,
     stylesheet=snakemake.input.stylesheet,

@@ -13,7 +13,8 @@ from sections import render_section
 from test_consumption import CASES, case_settings
 from test_lstm_steps import DEVICE, SETTINGS, as_if_chosen
 
-from hw4.report.context import mnist_origin, q3_section
+from hw4.report.sections.data import mnist_origin
+from hw4.report.sections.q3 import load as q3_section
 from hw4.steps import consumption, lookback_sweep, train_lstm
 
 pytest.importorskip("keras")

@@ -13,7 +13,8 @@ import yaml
 from conftest import REPO
 from sections import render_section
 
-from hw4.report.context import REGION_NAMES, q7_section
+from hw4.report.sections.q7 import REGION_NAMES
+from hw4.report.sections.q7 import load as q7_section
 
 FIGURES = [
     "cnn_digits",

@@ -59,6 +59,10 @@ REPORT_ARTIFACTS = {
     "rnn_vs_cnn": rules.rnn_vs_cnn.output.measurements,
 }
 
+# The functions shown on the page as they ran (report/listings.yaml): their files are
+# inputs, so an edited implementation re-renders its listing.
+REPORT_LISTINGS = yaml.safe_load(Path(in_repo("report/listings.yaml")).read_text(encoding="utf-8"))
+
 # Figures the report embeds, by the name the templates use.
 REPORT_FIGURES = {
     "tuning_trials": rules.tune_cnn.output.trial_plot,
@@ -87,6 +91,9 @@ rule report:
         figures=list(REPORT_FIGURES.values()),
         benchmarks=[reported.benchmark for reported in REPORTED_RULES],
         templates=all_files_under(in_repo("report/templates")),
+        claims=all_files_under(in_repo("report/claims")),
+        listings=in_repo("report/listings.yaml"),
+        listed_sources=sorted({in_repo(entry["file"]) for entry in REPORT_LISTINGS.values()}),
         stylesheet=in_repo("report/css/report.css"),
         sections=in_repo("report/sections.yaml"),
         original=in_repo("report/original_handin.yaml"),

@@ -16,7 +16,15 @@ from pathlib import Path
 import jinja2
 
 from hw4.report import typography
+from hw4.report.claims import (
+    check_catalogue,
+    check_claims,
+    claim_function,
+    glance_rows,
+    load_catalogue,
+)
 from hw4.report.formulas import formula_img, inline_math
+from hw4.report.listings import listing_css
 
 # family -> [(package module, file, style, weight)]. All static fonts: WeasyPrint
 # would otherwise instantiate a variable font on every render, which costs seconds.
@@ -62,7 +70,15 @@ def font_face_css() -> str:
     return "\n".join(rules)
 
 
+def claims_directory(template_dir: str | Path) -> Path:
+    """The claims' wordings (report/claims) beside the templates (report/templates)."""
+    return Path(template_dir).parent / "claims"
+
+
 def make_environment(template_dir: str | Path) -> jinja2.Environment:
+    """The templates' environment, with the typography filters, the formula functions and
+    ``claim(id, language)`` over the catalogue in report/claims (checked here: every verdict
+    worded in both languages over the same values)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         undefined=jinja2.StrictUndefined,
@@ -73,6 +89,10 @@ def make_environment(template_dir: str | Path) -> jinja2.Environment:
     )
     env.filters.update(typography.FILTERS)
     env.globals.update(typography.FILTERS, formula=formula_img, math=inline_math)
+    catalogue = load_catalogue(claims_directory(template_dir))
+    check_catalogue(env, catalogue)
+    env.globals["claim"] = claim_function(env, catalogue)
+    env.globals["claim_catalogue"] = catalogue
     return env
 
 
@@ -80,9 +100,21 @@ def render_html(
     template_dir: str | Path, context: dict, stylesheet: str | Path, figures: dict
 ) -> str:
     """The report's HTML: ``figures`` maps the names templates use to file URIs."""
-    template = make_environment(template_dir).get_template("report.html.j2")
-    css = font_face_css() + "\n" + Path(stylesheet).read_text(encoding="utf-8")
-    return template.render(css=css, figures=figures, **context)
+    environment = make_environment(template_dir)
+    catalogue = environment.globals["claim_catalogue"]
+    check_claims(environment, catalogue, context["claims"])
+    template = environment.get_template("report.html.j2")
+    css = "\n".join([font_face_css(), Path(stylesheet).read_text(encoding="utf-8"), listing_css()])
+    return template.render(
+        css=css,
+        figures=figures,
+        glance_rows=glance_rows(catalogue, context["claims"]),
+        # The sections with long detail for the appendix (sections/<key>.detail.html.j2).
+        detail_layouts=[
+            name for name in environment.list_templates() if name.endswith(".detail.html.j2")
+        ],
+        **context,
+    )
 
 
 class GlyphWarnings(logging.Handler):

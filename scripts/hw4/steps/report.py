@@ -15,7 +15,7 @@ from hw4.report.render import render_html, render_pdf
 log = logging.getLogger("hw4")
 
 # The report's own stack, listed in the appendix beside the versions the artifacts record.
-REPORT_PACKAGES = ["jinja2", "weasyprint", "ziamath", "jdatetime"]
+REPORT_PACKAGES = ["jinja2", "weasyprint", "ziamath", "jdatetime", "pygments"]
 
 
 def run(
@@ -27,6 +27,7 @@ def run(
     preview: dict | None,
     config_sha256: str,
     original: dict,
+    listings: dict,
     repo: str,
     template_dir: str,
     stylesheet: str,
@@ -38,12 +39,13 @@ def run(
     ``sections`` is report/sections.yaml in the homework's order; ``settings`` is the
     config's ``report`` block; ``preview`` the settings below the full budget
     (``hw4.report.preview.preview_budget``) or None for a full-budget run; ``original`` the
-    numbers quoted from the original hand-in.
+    numbers quoted from the original hand-in; ``listings`` report/listings.yaml, the
+    functions shown as code (``hw4.report.listings``).
     Raises ``MissingArtifact`` naming the file when an artifact is absent, and RuntimeError
     when a glyph is missing from the fonts.
     """
     context = build_context(
-        artifacts, figures, rules, sections, settings, config_sha256, repo, original
+        artifacts, figures, rules, sections, settings, config_sha256, repo, original, listings
     )
     context["provenance"]["versions"].update(package_versions(REPORT_PACKAGES))
     context["preview"] = preview
