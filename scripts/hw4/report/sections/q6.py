@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import math
+
 from hw4.io.files import read_json
 from hw4.methods.proportion_interval import compare_shares, wilson_interval
 from hw4.report.artifacts import required
 from hw4.report.claims import Claim
 
 KERAS_BATCHNORM_MOMENTUM = 0.99
-
-# A training accuracy this far (fraction) above the test accuracy is called overfitting.
+# hw4.methods.batchnorm.running_stats_drift's momentum and the running variance it starts
+# from (BatchNorm.fresh): with one value per statistic the batch variance is exactly zero,
+# so the running variance ends at exactly momentum ** steps times its start.
+DRIFT_MOMENTUM, DRIFT_START_VARIANCE = 0.99, 1.0
+# MNIST's digits: an accuracy of 1 / 10 is what guessing (or one class for every image) scores.
+MNIST_CLASSES = 10
+# The columns of a keras_comparison row that compare this NumPy batch norm with Keras; the
+# numerical-derivative column is a check of the backward pass against finite differences.
+KERAS_COLUMNS = (
+    "output_train",
+    "output_inference",
+    "running_mean",
+    "running_var",
+    "grad_x",
+    "grad_gamma",
+    "grad_beta",
+)
+NUMERICAL_COLUMN = "grad_x_numerical"
+# Largest absolute differences still called agreement: float64 against Keras is at round-off
+# (about 1e-14 for values of order one); central differences carry a truncation error.
+KERAS_TOLERANCE = 1e-6
+NUMERICAL_TOLERANCE = 1e-6
 
 
 def load(inputs: dict) -> dict:
@@ -47,6 +69,250 @@ def load(inputs: dict) -> dict:
     }
 
 
+def milliseconds(prefix: str, timing: dict) -> dict:
+    """A timing summary (seconds) as ``<prefix>_ms``, ``_low`` and ``_high`` in milliseconds."""
+    return {
+        f"{prefix}_ms": 1000 * timing["median"],
+        f"{prefix}_low": 1000 * timing["lower_quartile"],
+        f"{prefix}_high": 1000 * timing["upper_quartile"],
+    }
+
+
+def convergence_verdict(with_epoch: int | None, without_epoch: int | None) -> str:
+    """Which model reached the target validation accuracy first, and whether the other did:
+    "with_bn_first", "with_bn_only", "without_bn_first", "without_bn_only", "same_epoch" or
+    "neither" (within the epochs run)."""
+    if with_epoch is None and without_epoch is None:
+        return "neither"
+    if with_epoch is None:
+        return "without_bn_only"
+    if without_epoch is None:
+        return "with_bn_only"
+    if with_epoch == without_epoch:
+        return "same_epoch"
+    return "with_bn_first" if with_epoch < without_epoch else "without_bn_first"
+
+
+def chance_verdict(low: float, high: float, chance: float) -> str:
+    """A test accuracy's 95 % interval ``[low, high]`` against guessing's ``chance``:
+    "below_chance", "at_chance" (the interval holds it) or "above_chance"."""
+    if high < chance:
+        return "below_chance"
+    if low > chance:
+        return "above_chance"
+    return "at_chance"
+
+
+def drift_verdict(rows: list[dict], true_var: float) -> str:
+    """The running variance over every batch size of running_stats_drift: "rises_below_truth"
+    when it grows with the batch size and every row stays below the data's variance,
+    "below_truth" when every row is below it but not in batch-size order, "mixed" otherwise."""
+    ordered = sorted(rows, key=lambda row: row["batch_size"])
+    variances = [row["running_var"] for row in ordered]
+    if any(value >= true_var for value in variances):
+        return "mixed"
+    rising = all(a < b for a, b in zip(variances, variances[1:], strict=False))
+    return "rises_below_truth" if rising else "below_truth"
+
+
+def batch_of_one_verdict(drift_one: dict, steps: int, conv_values: int) -> str:
+    """Where the running variance goes at batch size 1: "dense_to_zero_conv_not" when the
+    one-value-per-statistic run only decayed (batch variance exactly zero every step) and a
+    conv layer's statistic has more than one value, "dense_to_zero" when both have one value,
+    "not_to_zero" when the run did not just decay."""
+    decayed = DRIFT_START_VARIANCE * DRIFT_MOMENTUM**steps
+    if drift_one["batch_size"] != 1 or not math.isclose(
+        drift_one["running_var"], decayed, rel_tol=1e-6
+    ):
+        return "not_to_zero"
+    return "dense_to_zero_conv_not" if conv_values > 1 else "dense_to_zero"
+
+
+def constant_column(batch: list[list[float]]) -> tuple[int, float]:
+    """The first column (1-based) of ``batch`` whose every value is the same, and that value;
+    ``(0, 0.0)`` when none is."""
+    for number, column in enumerate(zip(*batch, strict=True), start=1):
+        if len(set(column)) == 1:
+            return number, column[0]
+    return 0, 0.0
+
+
 def claims(context: dict) -> list[Claim]:
     """The claims this section states, decided from the whole report context."""
-    return []
+    section, original = context["q6"], context["original"]
+    checks, verdicts = section["checks"], section["verdicts"]
+    speed, folding = checks["speed"], checks["folding"]
+    with_epoch = speed["with_bn"]["epochs_to_target"]
+    without_epoch = speed["without_bn"]["epochs_to_target"]
+    keras_largest = max(row[key] for row in checks["keras_comparison"] for key in KERAS_COLUMNS)
+    numerical_largest = max(row[NUMERICAL_COLUMN] for row in checks["keras_comparison"])
+    epsilon = checks["epsilon"]
+    column, constant = constant_column(epsilon["batch"])
+    if not epsilon["with_eps_finite"]:
+        epsilon_verdict = "not_finite"
+    elif epsilon["with_eps_constant_feature_largest"] == 0:
+        epsilon_verdict = "finite_zero"
+    else:
+        epsilon_verdict = "finite_nonzero"
+    dense, conv = checks["batch_of_one"]["dense"], checks["batch_of_one"]["conv"]
+    drift = checks["running_stats_drift"]
+    drift_rows = sorted(drift["rows"], key=lambda row: row["batch_size"])
+    worst, best = section["worst_small"], section["best_small"]
+    chance = 1 / MNIST_CLASSES
+    counts = checks["parameter_counts"]
+    expected = original["batchnorm"]
+    matches = (
+        counts["with_bias"]["trainable"] == expected["trainable"]
+        and counts["without_bias"]["trainable"] == expected["trainable_without_bias"]
+    )
+    return [
+        Claim(
+            "q6.statement_speed",
+            verdicts["training_step"],
+            {
+                **milliseconds("with", speed["with_bn"]["step_seconds"]),
+                **milliseconds("without", speed["without_bn"]["step_seconds"]),
+                "ratio": section["step_ratio"],
+            },
+        ),
+        Claim(
+            "q6.folding_outputs",
+            "same_predictions" if folding["same_predictions"] else "some_predictions_differ",
+            {"largest": folding["max_abs_difference"], "images": folding["images"]},
+        ),
+        Claim(
+            "q6.folding_time",
+            verdicts["folded_prediction"],
+            {
+                **milliseconds("folded", folding["seconds_folded"]),
+                **milliseconds("unfolded", folding["seconds_with_bn"]),
+                "saved_percent": 100 * (1 - section["fold_ratio"]),
+                "images": folding["images"],
+            },
+        ),
+        Claim(
+            "q6.statement_convergence",
+            convergence_verdict(with_epoch, without_epoch),
+            {
+                "target": checks["target_accuracy"],
+                # 0 stands for "not reached"; only the verdicts where it was reached print it.
+                "with_epoch": with_epoch or 0,
+                "without_epoch": without_epoch or 0,
+                "epochs_run": len(speed["with_bn"]["val_accuracy"]),
+            },
+        ),
+        Claim(
+            "q6.keras_agreement",
+            "agrees" if keras_largest <= KERAS_TOLERANCE else "differs",
+            {
+                "largest": keras_largest,
+                "shapes": len(checks["keras_comparison"]),
+                "tolerance": KERAS_TOLERANCE,
+            },
+        ),
+        Claim(
+            "q6.numerical_derivative",
+            "agrees" if numerical_largest <= NUMERICAL_TOLERANCE else "differs",
+            {"largest": numerical_largest, "tolerance": NUMERICAL_TOLERANCE},
+        ),
+        Claim(
+            "q6.epsilon",
+            epsilon_verdict,
+            {
+                "column": column,
+                "constant": constant,
+                "rows": len(epsilon["batch"]),
+                "nan_count": epsilon["without_eps_nan_count"],
+                "largest": epsilon["with_eps_constant_feature_largest"],
+            },
+        ),
+        Claim(
+            "q6.batch_of_one_dense",
+            "collapses" if dense["output_equals_beta"] else "does_not_collapse",
+            {
+                "values": dense["values_per_statistic"],
+                "grad_x": dense["largest_grad_x"],
+                "grad_gamma": dense["largest_grad_gamma"],
+                "spread": dense["largest_output_spread"],
+            },
+        ),
+        Claim(
+            "q6.batch_of_one_conv",
+            "collapses" if conv["output_equals_beta"] else "does_not_collapse",
+            {
+                "values": conv["values_per_statistic"],
+                "height": conv["shape"][1],
+                "width": conv["shape"][2],
+                "spread": conv["largest_output_spread"],
+                "grad_x": conv["largest_grad_x"],
+            },
+        ),
+        Claim(
+            "q6.running_variance_batch_one",
+            batch_of_one_verdict(drift_rows[0], drift["steps"], conv["values_per_statistic"]),
+            {
+                "variance": drift_rows[0]["running_var"],
+                "batch_size": drift_rows[0]["batch_size"],
+                "steps": drift["steps"],
+                "momentum": DRIFT_MOMENTUM,
+                "start": DRIFT_START_VARIANCE,
+                "true_var": drift["true_var"],
+                "conv_values": conv["values_per_statistic"],
+            },
+        ),
+        Claim(
+            "q6.running_variance_by_batch",
+            drift_verdict(drift_rows, drift["true_var"]),
+            {
+                "sizes": len(drift_rows),
+                "smallest_batch": drift_rows[0]["batch_size"],
+                "smallest_var": drift_rows[0]["running_var"],
+                "largest_batch": drift_rows[-1]["batch_size"],
+                "largest_var": drift_rows[-1]["running_var"],
+                "true_var": drift["true_var"],
+                "steps": drift["steps"],
+            },
+        ),
+        Claim(
+            "q6.small_batch_chance",
+            chance_verdict(*worst["interval"], chance),
+            {
+                "batch_size": worst["batch_size"],
+                "accuracy": worst["test_accuracy"],
+                "low": worst["interval"][0],
+                "high": worst["interval"][1],
+                "chance": chance,
+                "test_images": checks["small_batches"]["test_images"],
+            },
+        ),
+        Claim(
+            "q6.small_batch_sizes",
+            "within_noise" if section["best_versus_worst_small"]["overlap"] else "apart",
+            {
+                "best_batch": best["batch_size"],
+                "best": best["test_accuracy"],
+                "best_low": best["interval"][0],
+                "best_high": best["interval"][1],
+                "worst_batch": worst["batch_size"],
+                "worst": worst["test_accuracy"],
+                "worst_low": worst["interval"][0],
+                "worst_high": worst["interval"][1],
+                "steps": checks["small_batches"]["steps"],
+                "train_images": checks["small_batches"]["train_images"],
+                "test_images": checks["small_batches"]["test_images"],
+            },
+        ),
+        Claim(
+            "q6.parameter_counts",
+            "matches_original" if matches else "differs_from_original",
+            {
+                "dense": counts["with_bias"]["dense"],
+                "bn_trainable": counts["with_bias"]["batchnorm_trainable"],
+                "trainable": counts["with_bias"]["trainable"],
+                "non_trainable": counts["with_bias"]["non_trainable"],
+                "without_bias": counts["without_bias"]["trainable"],
+                "original": expected["trainable"],
+                "original_without_bias": expected["trainable_without_bias"],
+            },
+        ),
+    ]
