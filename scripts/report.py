@@ -22,4 +22,5 @@ result = report.run(
     stylesheet=snakemake.input.stylesheet,
 )
 write_text(snakemake.output.html, result["html"])
+write_text(snakemake.output.context, result["context"])
 write_bytes(snakemake.output.pdf, result["pdf"])

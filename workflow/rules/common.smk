@@ -11,7 +11,11 @@ min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
-from hw4.config_check import ConfigError, check_config  # noqa: E402
+from hw4.config_check import (  # noqa: E402
+    ConfigError,
+    check_config,
+    missing_student_details,
+)
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -21,6 +25,10 @@ try:
 except ConfigError as error:
     sys.exit(f"config error: {error}")
 validate(config, SCHEMA)
+
+# A hand-in whose title page would print "Name: —": said once, at the start of the run.
+if workflow.is_main_process and missing_student_details(config):
+    print(missing_student_details(config), file=sys.stderr)
 
 SEED = config["seed"]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -191,7 +193,9 @@ def build_context(
     }
     made_by = {output: rule for rule, record in rules.items() for output in record["outputs"]}
     context["sources"] = artifact_sources({**artifacts, **figures}, made_by)
-    context["listings"] = read_listings(repo, listings or {})
+    context["listings"] = {
+        key: asdict(listing) for key, listing in read_listings(repo, listings or {}).items()
+    }
     context["claims"] = collect_claims(
         [SECTION_MODULES[section["key"]] for section in sections], context
     )
@@ -214,6 +218,24 @@ def build_context(
         ),
         "versions": merge_versions(provenances),
     }
+    return context
+
+
+def saved_context(context: dict) -> str:
+    """The whole context as JSON text (claims as ``{id, verdict, values}``): what the report
+    printed, for a re-render from the same values (``loaded_context``) and for checking."""
+    return json.dumps(
+        {**context, "claims": {key: asdict(claim) for key, claim in context["claims"].items()}},
+        ensure_ascii=False,
+        indent=1,
+        sort_keys=True,
+    )
+
+
+def loaded_context(text: str) -> dict:
+    """A context saved by ``saved_context``, its claims ``Claim`` objects again."""
+    context = json.loads(text)
+    context["claims"] = {key: Claim(**claim) for key, claim in context["claims"].items()}
     return context
 
 

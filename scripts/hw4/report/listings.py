@@ -19,7 +19,6 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
@@ -45,12 +44,13 @@ class Listing:
     first_line: int
     last_line: int
     source: str
+    html: str
 
-    def html(self) -> Markup:
-        """The source highlighted by Pygments, left to right whatever the page's direction."""
-        formatter = HtmlFormatter(nowrap=True)
-        body = highlight(self.source, PythonLexer(), formatter)
-        return Markup(f'<pre class="{LISTING_CLASS}" dir="ltr" lang="en">{body}</pre>')
+
+def highlighted(source: str) -> str:
+    """``source`` highlighted by Pygments as HTML, left to right whatever the page's direction."""
+    body = highlight(source, PythonLexer(), HtmlFormatter(nowrap=True))
+    return f'<pre class="{LISTING_CLASS}" dir="ltr" lang="en">{body}</pre>'
 
 
 def find_function(tree: ast.Module, qualified_name: str) -> ast.AST | None:
@@ -87,8 +87,8 @@ def read_listing(repo: str | Path, key: str, file: str, function: str) -> Listin
     if node is None:
         raise ListingError(f"listing {key}: {file} has no function {function!r}")
     first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-    lines = text.splitlines()[first - 1 : node.end_lineno]
-    return Listing(key, file, function, first, node.end_lineno, "\n".join(lines) + "\n")
+    source = "\n".join(text.splitlines()[first - 1 : node.end_lineno]) + "\n"
+    return Listing(key, file, function, first, node.end_lineno, source, highlighted(source))
 
 
 def read_listings(repo: str | Path, catalogue: dict[str, dict]) -> dict[str, Listing]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def render_html(
     check_claims(environment, catalogue, context["claims"])
     template = environment.get_template("report.html.j2")
     css = "\n".join([font_face_css(), Path(stylesheet).read_text(encoding="utf-8"), listing_css()])
-    return template.render(
+    html = template.render(
         css=css,
         figures=figures,
         glance_rows=glance_rows(catalogue, context["claims"]),
@@ -114,6 +115,54 @@ def render_html(
             name for name in environment.list_templates() if name.endswith(".detail.html.j2")
         ],
         **context,
+    )
+    return with_subsection_contents(html)
+
+
+SECTION_START = re.compile(r'<section class="question[^"]*" id="sec-([\w-]+)">')
+SUBHEADING = re.compile(r'<h3 class="(fa|en)"([^>]*)>(.*?)</h3>', re.S)
+
+
+def with_subsection_contents(html: str) -> str:
+    """Each section's sub-question headings (``<h3 class="fa|en">``) listed in the contents
+    under the section's own entry, each language under its own, with page numbers.
+
+    Headings get ids (``sub-<section>-<n>-<language>``) where they have none; WeasyPrint
+    also makes every heading a PDF bookmark.
+    """
+    starts = [(m.start(), m.group(1)) for m in SECTION_START.finditer(html)]
+    entries: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    pieces, position = [], 0
+    for match in SUBHEADING.finditer(html):
+        owners = [key for start, key in starts if start < match.start()]
+        if not owners:
+            continue
+        section, language, attributes, text = owners[-1], *match.groups()
+        found = re.search(r'\bid="([^"]+)"', attributes)
+        count = len(entries.setdefault((section, language), []))
+        anchor = found.group(1) if found else f"sub-{section}-{count + 1}-{language}"
+        if not found:
+            attributes += f' id="{anchor}"'
+        plain = re.sub(r"<[^>]+>", "", text).strip()
+        entries[(section, language)].append((anchor, plain))
+        pieces += [
+            html[position : match.start()],
+            f'<h3 class="{language}"{attributes}>{text}</h3>',
+        ]
+        position = match.end()
+    html = "".join(pieces) + html[position:]
+
+    def listed(match: re.Match) -> str:
+        language, section = match.group(1), match.group(2)
+        items = "".join(
+            f'<li class="{language} sub" dir="{"rtl" if language == "fa" else "ltr"}" '
+            f'lang="{language}"><a href="#{anchor}">{title}</a></li>'
+            for anchor, title in entries.get((section, language), [])
+        )
+        return match.group(0) + items
+
+    return re.sub(
+        r'<li class="(fa|en)"[^>]*><a href="#sec-([\w]+)(?:-en)?">.*?</a></li>', listed, html
     )
 
 

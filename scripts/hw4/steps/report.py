@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 
 from hw4.io.provenance import package_versions
-from hw4.report.context import build_context
+from hw4.report.context import build_context, saved_context
 from hw4.report.render import render_html, render_pdf
 
 log = logging.getLogger("hw4")
@@ -32,7 +32,8 @@ def run(
     template_dir: str,
     stylesheet: str,
 ) -> dict:
-    """The report of the artifacts: ``{"html": str, "pdf": bytes}``.
+    """The report of the artifacts: ``{"html": str, "pdf": bytes, "context": str}``, the
+    last the context it rendered as JSON (``hw4.report.context.saved_context``).
 
     ``artifacts`` and ``figures`` map the names the templates use to files; ``rules`` maps
     every rule whose outputs the report reads to ``{script, benchmark, outputs}``;
@@ -54,4 +55,4 @@ def run(
     log.info("report: %d sections rendered to HTML", len(sections))
     pdf = render_pdf(html, template_dir, context["report"]["date"])
     log.info("report: PDF of %d bytes", len(pdf))
-    return {"html": html, "pdf": pdf}
+    return {"html": html, "pdf": pdf, "context": saved_context(context)}
