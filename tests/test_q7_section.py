@@ -13,7 +13,7 @@ import yaml
 from conftest import REPO
 from sections import render_section
 
-from hw4.report.sections.q7 import REGION_NAMES
+from hw4.report.sections.q7 import REGION_NAMES, claims
 from hw4.report.sections.q7 import load as q7_section
 
 FIGURES = [
@@ -37,6 +37,18 @@ def comparison(verdict):
     }
 
 
+def spread(value, undefined=0):
+    """A randomisation row's summary over the maps, all at one value."""
+    return {
+        "median": value,
+        "q1": value,
+        "q3": value,
+        "min": value,
+        "max": value,
+        "undefined": undefined,
+    }
+
+
 def artifacts():
     peak = {"peak_cell": [1, 0], "region": "middle-left", "top_half_share": 0.4}
     cnn = {
@@ -57,14 +69,39 @@ def artifacts():
         "layers": [{"name": "conv_1", "output_shape": [28, 28, 32], "params": 320}],
         "confusion_matrix": [[1]],
         "device": "CPU: test",
-        "provenance": {"created": "2026-01-01T00:00:00+00:00"},
+        "provenance": {
+            "created": "2026-01-01T00:00:00+00:00",
+            "threads": {"intra_op_threads": 2, "inter_op_threads": 2},
+        },
     }
     gradcam = {
         "layer": "conv_3",
         "layer_configured": False,
         "map_shape": [7, 7],
         "model_unchanged": True,
-        "first_images": [{"index": 7, "true": 3, "predicted": 3, **peak}],
+        "first_images": [
+            {"index": 7, "true": 3, "predicted": 3, **peak},
+            {"index": 2, "true": 5, "predicted": 5, **peak},
+            {"index": 9, "true": 5, "predicted": 5, **peak, "peak_cell": [4, 2]},
+        ],
+        "first_image_pairs": {
+            "groups": [
+                {
+                    "digit": 5,
+                    "positions": [1, 2],
+                    "pairs": [{"first": 1, "second": 2, "spearman": 0.12}],
+                }
+            ],
+            "other_digit": {
+                "median": 0.4,
+                "q1": 0.3,
+                "q3": 0.5,
+                "min": 0.2,
+                "max": 0.6,
+                "pairs": 2,
+                "undefined": 0,
+            },
+        },
         "test_images": 10000,
         "test_correct": 9900,
         "all_zero_maps": 0,
@@ -73,27 +110,41 @@ def artifacts():
         "randomisation": {
             "images": 100,
             "rows": [
-                {"step": 0, "randomised_down_to": "none", "spearman": 1.0, "undefined": 0},
-                {"step": 1, "randomised_down_to": "conv_3", "spearman": 0.1, "undefined": 0},
+                {"step": 0, "randomised_down_to": "none", "spearman": 1.0, **spread(1.0)},
+                {"step": 1, "randomised_down_to": "conv_3", "spearman": 0.1, **spread(0.1)},
             ],
             "final_spearman": 0.1,
+            "final": {k: v for k, v in spread(0.1).items() if k != "undefined"},
+            "median_below": 0.3,
             "verdict": "passes",
         },
         "deletion": {
             "images": 100,
+            "pool": "ink",
             "fractions": [0.0, 0.25, 0.5],
-            "auc": {"most": 0.4, "least": 0.9, "random": 0.95, "random_ink": 0.6, "intensity": 0.5},
-            "comparisons": {
-                name: comparison("lower") for name in ("random", "random_ink", "intensity")
-            },
+            "auc": {"most": 0.4, "least": 0.9, "random": 0.95, "intensity": 0.5},
+            "comparisons": {name: comparison("lower") for name in ("random", "intensity")},
             "verdict": "beats_every_baseline",
+        },
+        "deletion_whole_image": {
+            "images": 100,
+            "pool": "image",
+            "fractions": [0.0, 0.25, 0.5],
+            "auc": {"most": 0.4, "least": 0.9, "random": 0.95, "random_ink": 0.3, "intensity": 0.2},
+            "comparisons": {
+                "random": comparison("lower"),
+                "random_ink": comparison("higher"),
+                "intensity": comparison("higher"),
+            },
+            "verdict": "loses_to_a_baseline",
         },
         "provenance": {"created": "2026-01-01T00:00:00+00:00"},
     }
     return cnn, gradcam
 
 
-def render(tmp_path, cnn, gradcam) -> dict[str, str]:
+def load_section(tmp_path, cnn, gradcam) -> dict:
+    """The Q7 section's loader on these two artifacts and a two-epoch history."""
     paths = {name: tmp_path / f"{name}.json" for name in ("cnn_metrics", "gradcam_metrics")}
     paths["cnn_metrics"].write_text(json.dumps(cnn))
     paths["gradcam_metrics"].write_text(json.dumps(gradcam))
@@ -102,14 +153,28 @@ def render(tmp_path, cnn, gradcam) -> dict[str, str]:
         writer = csv.DictWriter(handle, ["epoch", "val_accuracy"])
         writer.writeheader()
         writer.writerows([{"epoch": 1, "val_accuracy": 0.9}, {"epoch": 2, "val_accuracy": 0.95}])
+    return q7_section({**paths, "cnn_history": history})
+
+
+class Listing:
+    """A stand-in for a code listing (the listings themselves are tested on the whole report)."""
+
+    file, function, first_line, last_line = "scripts/hw4/methods/gradcam.py", "gradcam_maps", 1, 2
+    html = "<pre>listing</pre>"
+
+
+def render(tmp_path, cnn, gradcam, detail: bool = False) -> dict[str, str]:
     context = {
-        "q7": q7_section({**paths, "cnn_history": history}),
+        "q7": load_section(tmp_path, cnn, gradcam),
         "original": yaml.safe_load((REPO / "report" / "original_handin.yaml").read_text()),
         "figures": {name: f"{name}.png" for name in FIGURES},
+        "listings": {"gradcam": Listing()},
+        "provenance": {"git": {"commit": "0" * 40, "dirty": False}},
     }
+    context["claims"] = {claim.id: claim for claim in claims(context)}
     pages = {}
     for language in ("en", "fa"):
-        html = render_section("q7", language, context)
+        html = render_section("q7.detail" if detail else "q7", language, context)
         assert "None" not in html and "nan" not in html.lower().replace("nano", "")
         pages[language] = re.sub(r"\s+", " ", html)
     return pages
@@ -120,60 +185,92 @@ def default(tmp_path):
     return render(tmp_path, *artifacts())
 
 
-def test_regions_in_each_language(default):
-    assert "middle left" in default["en"]
-    assert REGION_NAMES["fa"]["middle-left"] in default["fa"]
-    for english in REGION_NAMES["en"].values():
-        assert english not in default["fa"]
+def test_regions_in_each_language(tmp_path):
+    detail = render(tmp_path, *artifacts(), detail=True)
+    assert "middle left" in detail["en"]
+    assert REGION_NAMES["fa"]["middle-left"] in detail["fa"]
+
+
+def test_every_sub_question_has_its_heading_and_a_short_answer(default):
+    for language, headings in {
+        "en": ["(a) Data", "(b) Grad-CAM: the implementation", "(b) The heatmaps", "(b) Why the"],
+        "fa": ["الف) داده", "پیاده‌سازی", "نقشه‌های حرارتی", "چرا همان رقم"],
+    }.items():
+        page = default[language]
+        for heading in headings:
+            assert heading in page, heading
+        assert page.count("<h3>") == page.count('class="short-answer"') == 5
+    assert "<pre>listing</pre>" in default["en"]
+
+
+def test_the_same_digit_is_compared_directly(default):
+    assert "digit 5 appears 2 times (images 1, 2 in the figure)" in default["en"]
+    assert "row 1, column 0; row 4, column 2" in default["en"]
+    assert 'data-verdict="below"' in default["en"]
+    assert "سطر ۱، ستون ۰؛ سطر ۴، ستون ۲" in default["fa"]
 
 
 def test_deletion_wording_flips(tmp_path, default):
-    assert "The maps pass the deletion check" in default["en"]
-    assert "نقشه‌ها آزمون حذف را می‌گذرانند" in default["fa"]
+    assert "Passes: with every order deleting only each image" in default["en"]
+    assert "می‌گذرانند: وقتی هر ترتیب فقط پیکسل‌های جوهر" in default["fa"]
     cnn, gradcam = artifacts()
     losing = copy.deepcopy(gradcam)
     losing["deletion"]["comparisons"]["intensity"] = comparison("higher")
     losing["deletion"]["verdict"] = "loses_to_a_baseline"
     pages = render(tmp_path, cnn, losing)
-    assert "The maps do not pass the deletion check: the image" in pages["en"]
-    assert "intensity as the map lowers the class probability faster" in pages["en"]
-    assert "نقشه‌ها آزمون حذف را نمی‌گذرانند" in pages["fa"]
+    assert "intensity as the map lowers the class probability" in pages["en"]
+    assert "نمی‌گذرانند" in pages["fa"]
     tied = copy.deepcopy(gradcam)
-    tied["deletion"]["comparisons"]["random_ink"] = comparison("within_noise")
+    tied["deletion"]["comparisons"]["random"] = comparison("within_noise")
     tied["deletion"]["verdict"] = "within_noise"
     pages = render(tmp_path, cnn, tied)
-    assert "cannot tell the maps from random ink pixels" in pages["en"]
+    assert "the map's order cannot be told from random order" in pages["en"]
     assert "در حد نوفه" in pages["fa"]
 
 
 def test_randomisation_wording_flips_and_undefined_is_said(tmp_path, default):
-    assert "pass the check" in default["en"]
+    assert "Passes: with every layer re-initialised" in default["en"]
     cnn, gradcam = artifacts()
     failing = copy.deepcopy(gradcam)
-    failing["randomisation"].update(final_spearman=0.8, verdict="fails")
-    failing["randomisation"]["rows"][1]["spearman"] = 0.8
+    failing["randomisation"].update(verdict="fails")
+    failing["randomisation"]["final"]["median"] = 0.8
     pages = render(tmp_path, cnn, failing)
-    assert "they fail the check" in pages["en"] and "نمی‌گذرانند" in pages["fa"]
+    assert "0.80" in pages["en"] and "not below the 0.3 threshold" in pages["en"]
+    assert "نمی‌گذرانند" in pages["fa"]
     undefined = copy.deepcopy(gradcam)
-    undefined["randomisation"].update(final_spearman=None, verdict="undefined")
-    undefined["randomisation"]["rows"][1].update(spearman=None, undefined=100)
+    undefined["randomisation"].update(verdict="undefined")
+    undefined["randomisation"]["final"] = {k: None for k in undefined["randomisation"]["final"]}
+    undefined["randomisation"]["rows"][1].update(spread(None, undefined=100))
     undefined["agreement"].update(same_digit=None, other_digit=None)
     undefined["class_peaks"][0].update(peak_cell=None, region=None, top_half_share=None)
     pages = render(tmp_path, cnn, undefined)
-    assert "the correlation is undefined" in pages["en"] and "تعریف‌نشده" in pages["fa"]
-    assert "100 such pairs over all steps are left out" in pages["en"]
-    assert "no non-zero map" in pages["en"]
+    assert "all 100 maps were zero everywhere" in pages["en"] and "تعریف‌نشده" in pages["fa"]
+    assert "Only 9 of the 10 digits have a non-zero mean map" in pages["en"]
+    detail = render(tmp_path, cnn, undefined, detail=True)
+    assert "zero map" in detail["en"] and "undefined" in detail["en"]
 
 
 def test_shuffle_and_overfitting_wording_flip(tmp_path, default):
     assert "the first digits shown are the ones the hand-in showed" in default["en"]
-    assert "no marked overfitting" in default["en"]
+    assert 'data-verdict="small_gap"' in default["en"]
     cnn, gradcam = artifacts()
     cnn.update(handin_order=False, shuffle_seed=3, test_accuracy=0.95)
     pages = render(tmp_path, cnn, gradcam)
-    assert "RandomState(3)" in pages["en"] and "are not the hand-in's" in pages["en"]
-    assert "shows overfitting" in pages["en"] and "بیش‌برازش است" in pages["fa"]
+    assert "seed 3" in pages["en"] and "are not the hand-in's" in pages["en"]
+    assert "this run overfits" in pages["en"] and "بیش‌برازش نشان می‌دهد" in pages["fa"]
     cnn.update(test_accuracy=0.999, train_accuracy=0.9)
     pages = render(tmp_path, cnn, gradcam)
-    assert "9.9 percentage points above the last epoch" in pages["en"]
+    assert "The test accuracy is 9.9 percentage points above" in pages["en"]
     assert "−" not in pages["en"].split("percentage points")[0][-20:]
+
+
+def test_speed_is_compared_in_images_per_second(default):
+    assert "images/s" in default["en"] and "hardware not stated" in default["en"]
+    assert "تصویر در ثانیه" in default["fa"]
+
+
+def test_no_raw_subscripts_or_latin_exponents_in_persian(default):
+    for raw in ("A_k", "y_c", "h_{", "e-0"):
+        assert raw not in re.sub(
+            r"<svg.*?</svg>|<title>.*?</title>|alt=\"[^\"]*\"", "", default["fa"]
+        )

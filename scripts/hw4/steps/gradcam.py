@@ -11,32 +11,35 @@ from hw4.io.provenance import framework_versions, provenance
 from hw4.methods.gradcam import gradcam_maps, normalise_maps, upsample
 from hw4.methods.gradcam_checks import (
     BASELINES,
+    DELETION_POOLS,
     area_under,
     compare_to_baseline,
     deletion_curves,
     describe_peak,
     randomisation_check,
+    same_digit_pairs,
     within_class_agreement,
 )
 from hw4.methods.mnist_cnn import scale_images
 
 log = logging.getLogger("hw4")
 
-# The randomisation check passes when the maps of the fully randomised model are nearly
-# unrelated to the trained model's (final mean Spearman below 0.3) and the correlation has
-# fallen clearly at some step (below 0.5); Adebayo et al. (2018) read their figures so.
-RANDOMISED_FINAL_BELOW = 0.3
-RANDOMISED_SOME_STEP_BELOW = 0.5
+# The randomisation check (Adebayo et al. 2018, "Sanity Checks for Saliency Maps", NeurIPS):
+# once every layer's weights are re-initialised, a map that depends on what the model learned
+# should be unrelated to the trained model's map of the same image. The paper reads the rank
+# correlation per image off its figures and states no number; this project passes the check
+# when the MEDIAN over the maps of that rank correlation is below 0.3, the lower end of a
+# "medium" correlation in Cohen's (1988) conventions (0.1 small, 0.3 medium, 0.5 large).
+RANDOMISED_MEDIAN_BELOW = 0.3
 
 
 def randomisation_verdict(rows: list[dict]) -> str:
-    """'passes', 'fails', or 'undefined' when the fully randomised maps are all zero."""
-    final = rows[-1]["spearman"]
+    """'passes' when the fully randomised step's median rank correlation over the maps is
+    below RANDOMISED_MEDIAN_BELOW, 'fails' otherwise, 'undefined' when its maps are all zero."""
+    final = rows[-1]["median"]
     if final is None:
         return "undefined"
-    lowest = min(r["spearman"] for r in rows[1:] if r["spearman"] is not None)
-    passes = final < RANDOMISED_FINAL_BELOW and lowest < RANDOMISED_SOME_STEP_BELOW
-    return "passes" if passes else "fails"
+    return "passes" if final < RANDOMISED_MEDIAN_BELOW else "fails"
 
 
 def deletion_verdict(comparisons: dict) -> str:
@@ -57,6 +60,36 @@ def class_mean_maps(maps: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, l
         counts.append(int(len(chosen)))
         means.append(chosen.mean(axis=0) if len(chosen) else np.zeros(maps.shape[1:]))
     return normalise_maps(np.stack(means)), counts
+
+
+def deletion_check(model, images, classes, saliency, fractions, seed, pool) -> dict:
+    """Deletion curves over one pool (hw4.methods.gradcam_checks.deletion_curves) and the
+    paired comparison of Grad-CAM's order with each of the pool's baselines.
+
+    Returns ``{"metrics": {"pool", "fractions", "auc", "comparisons", "verdict"}, "curves":
+    {order: mean probability per fraction}}``.
+    """
+    probabilities = deletion_curves(model, images, classes, saliency, fractions, seed, pool=pool)
+    areas = {name: area_under(p, fractions) for name, p in probabilities.items()}
+    comparisons = {
+        name: compare_to_baseline(areas["most"], areas[name]) for name in BASELINES[pool]
+    }
+    auc = {name: float(a.mean()) for name, a in areas.items()}
+    log.info(
+        "gradcam: deletion AUC over the %s pool %s",
+        pool,
+        ", ".join(f"{k}={v:.3f}" for k, v in auc.items()),
+    )
+    return {
+        "metrics": {
+            "pool": pool,
+            "fractions": fractions.tolist(),
+            "auc": auc,
+            "comparisons": comparisons,
+            "verdict": deletion_verdict(comparisons),
+        },
+        "curves": {name: p.mean(axis=1).tolist() for name, p in probabilities.items()},
+    }
 
 
 def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device: dict) -> dict:
@@ -92,18 +125,18 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
     sample = rng.permutation(np.flatnonzero(correct))[: settings["check_images"]]
     rows = randomisation_check(model, x_test[sample], predicted_test[sample], layer, seed)
     fractions = np.linspace(0, settings["deletion_max_fraction"], settings["deletion_steps"] + 1)
-    probabilities = deletion_curves(
-        model,
-        x_test[sample],
-        predicted_test[sample],
-        upsample(maps_test[sample], size),
-        fractions,
-        seed,
-    )
-    areas = {name: area_under(p, fractions) for name, p in probabilities.items()}
-    comparisons = {name: compare_to_baseline(areas["most"], areas[name]) for name in BASELINES}
-    auc = {name: float(a.mean()) for name, a in areas.items()}
-    log.info("gradcam: deletion AUC %s", ", ".join(f"{k}={v:.3f}" for k, v in auc.items()))
+    deletion = {
+        pool: deletion_check(
+            model,
+            x_test[sample],
+            predicted_test[sample],
+            upsample(maps_test[sample], size),
+            fractions,
+            seed,
+            pool,
+        )
+        for pool in DELETION_POOLS
+    }
 
     unchanged = all(
         np.array_equal(before, after)
@@ -131,19 +164,19 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
             for digit in range(10)
         ],
         "agreement": agreement,
+        "first_image_pairs": same_digit_pairs(maps_first, data["y_train"][first]),
         "randomisation": {
             "images": int(len(sample)),
             "rows": rows,
             "final_spearman": rows[-1]["spearman"],
+            "final": {key: rows[-1][key] for key in ("median", "q1", "q3", "min", "max")},
+            "median_below": RANDOMISED_MEDIAN_BELOW,
             "verdict": randomisation_verdict(rows),
         },
-        "deletion": {
-            "images": int(len(sample)),
-            "fractions": fractions.tolist(),
-            "auc": auc,
-            "comparisons": comparisons,
-            "verdict": deletion_verdict(comparisons),
-        },
+        # The verdict's comparison: every order over each image's ink. Over the whole image,
+        # for the record of what the pool changes.
+        "deletion": {"images": int(len(sample)), **deletion["ink"]["metrics"]},
+        "deletion_whole_image": {"images": int(len(sample)), **deletion["image"]["metrics"]},
         "provenance": provenance(versions=framework_versions(), **device),
     }
     arrays = {
@@ -161,11 +194,13 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
             "predicted": predicted_first,
         },
         "class_maps": {"mean_maps": class_means, "counts": counts},
-        "sanity": rows,
+        "sanity": {"rows": rows, "median_below": RANDOMISED_MEDIAN_BELOW},
         "deletion": {
             "fractions": fractions.tolist(),
-            "curves": {name: p.mean(axis=1).tolist() for name, p in probabilities.items()},
-            "auc": auc,
+            "curves": deletion["ink"]["curves"],
+            "auc": deletion["ink"]["metrics"]["auc"],
+            "whole_image_curves": deletion["image"]["curves"],
+            "whole_image_auc": deletion["image"]["metrics"]["auc"],
         },
     }
     return {"arrays": arrays, "metrics": metrics, "figures": figures}
