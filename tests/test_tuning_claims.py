@@ -408,3 +408,33 @@ def test_the_section_answers_every_sub_question_with_a_short_answer(tmp_path):
 def test_without_the_paired_test_the_section_still_renders(tmp_path):
     pages = render_pages(section_context(tmp_path, best_record()))
     assert "McNemar" not in pages["en"] and "مک‌نمار" not in pages["fa"]
+
+
+# --- the compare_cnns step ------------------------------------------------------------------
+
+
+class FixedModel:
+    """A stand-in for a Keras model: the softmax rows it would give, one per image; it checks
+    that it is shown the images as both CNNs were trained on them (scaled, a channel axis)."""
+
+    def __init__(self, classes):
+        self.classes = np.asarray(classes)
+
+    def predict(self, images, batch_size, verbose):
+        assert images.shape == (len(self.classes), 28, 28, 1) and images.max() <= 1.0
+        return np.eye(10)[self.classes]
+
+
+def test_compare_cnns_pairs_the_two_models_image_by_image():
+    from hw4.steps import compare_cnns
+
+    labels = np.array([0, 1, 2, 3, 4, 5])
+    data = {"x_test": np.full((6, 28, 28), 255, dtype=np.uint8), "y_test": labels}
+    tuned = FixedModel([0, 1, 2, 3, 9, 9])  # right on 0-3
+    q7 = FixedModel([0, 9, 9, 3, 4, 9])  # right on 0, 3, 4
+    result = compare_cnns.run(tuned, q7, data, {"device": "CPU: test"})
+    assert (result["n"], result["b"], result["c"]) == (6, 2, 1)
+    assert result["tuned_accuracy"] == pytest.approx(4 / 6)
+    assert result["q7_accuracy"] == pytest.approx(3 / 6)
+    assert result["p_value"] == pytest.approx(binomtest(2, 3, 0.5).pvalue)
+    assert "created" in result["provenance"]
