@@ -22,12 +22,13 @@ import numpy as np
 from keras import ops
 
 from hw4.errors import InputError
+from hw4.methods.class_indices import class_indices
 from hw4.methods.gradients import gradient_of
 
 
 class GradCamError(InputError):
-    """A model or target layer Grad-CAM cannot use; the message names ``gradcam.layer`` where
-    the layer is at fault."""
+    """A model, target layer, class or image batch Grad-CAM cannot use; the message names
+    ``gradcam.layer`` where the layer is at fault, and the argument otherwise."""
 
 
 def leaf_layers(model) -> list:
@@ -57,6 +58,8 @@ def find_target_layer(model, images: np.ndarray, name: str | None = None) -> int
     Flatten layer is refused with ``GradCamError`` naming ``gradcam.layer``. ``images`` (at
     least one) are used to find each layer's output rank.
     """
+    if name is not None and not isinstance(name, str):
+        raise GradCamError(f"gradcam.layer: {name!r} is not a layer name (allowed: text)")
     leaves = leaf_layers(model)
     ranks = []
     x = images[:1]
@@ -127,16 +130,54 @@ def upsample(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(ops.convert_to_numpy(resized))[..., 0]
 
 
+def checked_images(model, images) -> np.ndarray:
+    """``images`` as a float32 array of at least one image in the model's input shape.
+
+    Raises ``GradCamError`` naming the shape when the images are none, or do not have the
+    model's input shape (a missing channel axis, say), before any layer runs."""
+    array = np.asarray(images)
+    try:
+        shape = model.input_shape
+    except (AttributeError, ValueError):  # a Sequential model not built yet: no shape to hold to
+        shape = None
+    # A model of several inputs is refused later, as not one chain of layers.
+    expected = tuple(shape[1:]) if isinstance(shape, tuple) else None
+    if array.ndim == 0 or len(array) == 0:
+        raise GradCamError(f"images: shape {array.shape} holds no image")
+    if expected is not None and (
+        array.ndim != len(expected) + 1
+        or any(e is not None and e != a for e, a in zip(expected, array.shape[1:], strict=True))
+    ):
+        shown = "(n, " + ", ".join("any" if e is None else str(e) for e in expected) + ")"
+        raise GradCamError(f"images: shape {array.shape} does not fit the model's input {shown}")
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise GradCamError(f"images: dtype {array.dtype} is not a real number type")
+    return array.astype("float32", copy=False)
+
+
 def gradcam_maps(model, images: np.ndarray, classes=None, layer_name=None, batch_size: int = 256):
     """Raw (unnormalised) Grad-CAM maps (n, h, w) at the target layer's resolution, the classes
     used (n,) and the target layer's name.
 
-    ``classes`` None means each image's predicted class. Raises ``GradCamError`` when the
-    layer has no spatial axes, or when the model's layers do not form one chain (the chain's
-    output differs from the model's).
+    ``classes``: None for each image's predicted class, one class for every image, or one per
+    image; a class is a whole number in 0..outputs-1 (3.0 is taken as 3). ``layer_name``:
+    None or "" for the last convolution. Raises ``GradCamError`` in one line naming the value
+    for any other ``classes`` (a class the model does not have, a fraction, a list of another
+    length), a ``batch_size`` that is not a whole number above 0, images not in the model's
+    input shape, a layer name that is not in the model or has no spatial axes, or a model
+    whose layers do not form one chain (the chain's output differs from the model's).
     """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise GradCamError(f"batch_size: {batch_size!r} is not a whole number")
+    if batch_size < 1:
+        raise GradCamError(f"batch_size: {batch_size} is not above 0")
+    images = checked_images(model, images)
     target = find_target_layer(model, images, layer_name)
     features, head, last = split_model(model, target)
+    if classes is not None:
+        classes = class_indices(
+            classes, len(images), last.units, "classes", GradCamError, items="images"
+        )
     maps, used = [], []
     for start in range(0, len(images), batch_size):
         batch = images[start : start + batch_size]

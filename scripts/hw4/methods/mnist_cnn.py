@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hw4.methods.class_indices import class_indices
+
 
 def shuffle_training(
     x: np.ndarray, y: np.ndarray, seed: int
@@ -29,9 +31,12 @@ def scale_images(x: np.ndarray) -> np.ndarray:
 
 
 def one_hot(y: np.ndarray, classes: int = 10) -> np.ndarray:
-    """Labels (n,) to rows of a (n, classes) float32 identity: what categorical cross-entropy compares."""
+    """Labels (n,) to rows of a (n, classes) float32 identity: what categorical cross-entropy
+    compares. Raises ``hw4.errors.InputError`` naming a label outside 0..classes-1 (NumPy
+    would read -1 as the last class)."""
+    labels = class_indices(y, len(y), classes, "labels")
     out = np.zeros((len(y), classes), dtype="float32")
-    out[np.arange(len(y)), y.astype(int)] = 1.0
+    out[np.arange(len(y)), labels] = 1.0
     return out
 
 
@@ -71,7 +76,11 @@ def hold_out_last(x, y, fraction: float):
 
 
 def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
-    """(classes, classes) counts: row = true digit, column = predicted digit."""
+    """(classes, classes) counts: row = true digit, column = predicted digit. Raises
+    ``hw4.errors.InputError`` naming a label or prediction outside 0..classes-1, or
+    predictions of another length than the labels."""
+    true_indices = class_indices(true, len(true), classes, "true labels")
+    predicted_indices = class_indices(predicted, len(true), classes, "predicted classes")
     matrix = np.zeros((classes, classes), dtype=int)
-    np.add.at(matrix, (true.astype(int), predicted.astype(int)), 1)
+    np.add.at(matrix, (true_indices, predicted_indices), 1)
     return matrix

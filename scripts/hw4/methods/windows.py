@@ -56,7 +56,8 @@ def make_windows(
 
     ``label_rows`` default to every row from L on (a series with no hour missing).
     Raises WindowError for a table without columns, lengths that differ, a look-back that is
-    not a whole number >= 1 or not smaller than the series.
+    not a whole number >= 1 or not smaller than the series, or a label row that is not a
+    whole number in look_back..rows-1.
     """
     values = np.asarray(values)
     target = np.asarray(target)
@@ -66,7 +67,7 @@ def make_windows(
         )
     if len(values) != len(target):
         raise WindowError(f"{len(values)} feature rows but {len(target)} target values")
-    if not isinstance(look_back, (int, np.integer)) or look_back < 1:
+    if isinstance(look_back, bool) or not isinstance(look_back, (int, np.integer)) or look_back < 1:
         raise WindowError(f"look_back must be a whole number >= 1, got {look_back!r}")
     if look_back >= len(values):
         raise WindowError(
@@ -74,7 +75,21 @@ def make_windows(
         )
     if label_rows is None:
         label_rows = np.arange(look_back, len(values))
-    label_rows = np.asarray(label_rows, dtype=np.int64)
+    rows = np.asarray(label_rows)
+    if rows.ndim != 1 or (rows.size and rows.dtype.kind not in "iu"):
+        raise WindowError(
+            f"label_rows must be whole row numbers, one per window, got {rows.dtype} of shape"
+            f" {rows.shape}"
+        )
+    # A row before look_back would index from the end of the series (NumPy's negative
+    # indices) and give a window of hours that follow the label.
+    outside = (rows < look_back) | (rows >= len(values))
+    if outside.any():
+        raise WindowError(
+            f"label row {int(rows[outside][0])} has no whole window (allowed: rows"
+            f" {look_back} to {len(values) - 1} for look_back {look_back})"
+        )
+    label_rows = rows.astype(np.int64)
     index = label_rows[:, None] + np.arange(-look_back, 0)[None, :]
     return values[index], target[label_rows], label_rows
 
