@@ -286,7 +286,9 @@ def test_every_verdict_renders_in_both_languages_with_the_same_numbers(claims):
 
 
 def test_q4_has_a_heading_and_a_short_answer_per_sub_question():
-    context = {"q4": loaded_q4(json.loads((ARTIFACTS / "rnn_vs_cnn_measurements.json").read_text()))}
+    context = {
+        "q4": loaded_q4(json.loads((ARTIFACTS / "rnn_vs_cnn_measurements.json").read_text()))
+    }
     context["claims"] = {claim.id: claim for claim in q4.claims(context)}
     context["figures"] = {"rnn_timing": "t.png"}
     for language in ("fa", "en"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 
 import pytest
 import yaml
@@ -13,6 +14,9 @@ from sections import render_section
 from test_consumption import CASES, case_settings
 from test_lstm_steps import DEVICE, SETTINGS, as_if_chosen
 
+from hw4.report.listings import read_listings
+from hw4.report.sections import data as data_module
+from hw4.report.sections import q3 as q3_module
 from hw4.report.sections.data import mnist_origin
 from hw4.report.sections.q3 import load as q3_section
 from hw4.steps import consumption, lookback_sweep, train_lstm
@@ -32,6 +36,25 @@ FIGURES = {
     key: "figure.png" for key in ("lstm_curves", "lstm_week", "lstm_by_hour", "lstm_lookback")
 }
 ORIGINAL = yaml.safe_load((REPO / "report" / "original_handin.yaml").read_text(encoding="utf-8"))
+LISTINGS = {
+    key: asdict(listing)
+    for key, listing in read_listings(
+        REPO, yaml.safe_load((REPO / "report" / "listings.yaml").read_text(encoding="utf-8"))
+    ).items()
+}
+
+
+def with_claims(context: dict) -> dict:
+    """The context as the report has it: the claims of Q3 (and of the data section, when it
+    is there) decided, the listings read."""
+    context = {
+        **context,
+        "listings": LISTINGS,
+        "provenance": {"git": {"commit": "0" * 40, "dirty": False}},
+    }
+    modules = [q3_module] + ([data_module] if "mnist" in context["data"] else [])
+    context["claims"] = {claim.id: claim for module in modules for claim in module.claims(context)}
+    return context
 
 
 def render(tmp_path, csv, chosen=None, **over):
@@ -67,6 +90,7 @@ def render(tmp_path, csv, chosen=None, **over):
         },
         "original": ORIGINAL,
     }
+    context = with_claims(context)
     pages = {}
     for section in ("q3", "data"):
         for language in ("en", "fa"):
@@ -113,6 +137,7 @@ def test_gaps_and_dropped_windows_are_said_and_counted(tmp_path):
     assert "2024-03-24 03:00:00 to 2024-03-24 09:00:00 (5 hours missing)" in pages["data.en"]
     assert "The chosen look-back is 6 hours" in pages["q3.en"]
     assert "against" in pages["q3.en"] and "for the homework's 12 hours" in pages["q3.en"]
+    assert "The choice rests on one seed" in pages["q3.en"]
 
 
 def test_the_verdict_against_the_baselines_flips_with_the_errors(tmp_path):
@@ -130,14 +155,16 @@ def test_the_verdict_against_the_baselines_flips_with_the_errors(tmp_path):
         flipped = {**metrics, "model": {**metrics["model"], "rmse": rmse}}
         flipped["beats_every_baseline"] = beats
         inputs["lstm_metrics"].write_text(json.dumps(flipped))
-        context = {
-            "figures": FIGURES,
-            "q3": q3_section(inputs),
-            "data": {"consumption": json.loads((tmp_path / "consumption.json").read_text())},
-        }
+        context = with_claims(
+            {
+                "figures": FIGURES,
+                "q3": q3_section(inputs),
+                "data": {"consumption": json.loads((tmp_path / "consumption.json").read_text())},
+            }
+        )
         english = render_section("q3", "en", context)
         persian = render_section("q3", "fa", context)
-        assert (f"The LSTM beats all {len(metrics['baselines'])} baselines" in english) is beats
+        assert (f"the LSTM beats all {len(metrics['baselines'])} baselines" in english) is beats
         assert ("The LSTM does not beat every baseline in this run" in english) is not beats
-        assert (f"از هر {persian_count} مبنا بهتر است" in persian) is beats
+        assert (f"از هر {persian_count} مبنا" in persian) is beats
         assert ("در این اجرا از همهٔ مبناها بهتر نیست" in persian) is not beats

@@ -127,9 +127,7 @@ def claims(context: dict) -> list[Claim]:
         ),
         Claim(
             "q3.lookback_choice",
-            "homework_chosen"
-            if chosen["look_back"] == homework["look_back"]
-            else "other_chosen",
+            "homework_chosen" if chosen["look_back"] == homework["look_back"] else "other_chosen",
             {
                 "look_back": chosen["look_back"],
                 "val_rmse": chosen["val_rmse"],
