@@ -182,8 +182,13 @@ def test_gradcam_step_on_a_trained_model():
     assert [f["index"] for f in metrics["first_images"]] == order[:10].tolist()
     assert metrics["randomisation"]["verdict"] in {"passes", "fails", "undefined"}
     deletion = metrics["deletion"]
-    assert set(deletion["comparisons"]) == {"random", "random_ink", "intensity"}
+    assert deletion["pool"] == "ink" and set(deletion["comparisons"]) == {"random", "intensity"}
     assert deletion["verdict"] in {"beats_every_baseline", "loses_to_a_baseline", "within_noise"}
+    whole = metrics["deletion_whole_image"]
+    assert set(whole["comparisons"]) == {"random", "random_ink", "intensity"}
+    final = metrics["randomisation"]["final"]
+    assert final["min"] <= final["q1"] <= final["median"] <= final["q3"] <= final["max"]
+    assert "groups" in metrics["first_image_pairs"]
     assert result["arrays"]["first_maps"].shape == (10, 7, 7)
     assert result["arrays"]["class_mean_maps"].shape == (10, 7, 7)
     assert all(p["region"] is None or p["region"].count("-") == 1 for p in metrics["class_peaks"])
@@ -192,11 +197,12 @@ def test_gradcam_step_on_a_trained_model():
 def test_step_verdicts_flip_with_the_measurements():
     from hw4.steps.gradcam import deletion_verdict, randomisation_verdict
 
-    def rows(*values):
-        return [{"spearman": 1.0}] + [{"spearman": v} for v in values]
+    def rows(*medians):
+        return [{"median": 1.0}] + [{"median": v} for v in medians]
 
+    # The median over the maps once every layer is randomised decides, against 0.3.
     assert randomisation_verdict(rows(0.6, 0.1)) == "passes"
-    assert randomisation_verdict(rows(0.9, 0.8)) == "fails"
+    assert randomisation_verdict(rows(0.1, 0.35)) == "fails"
     assert randomisation_verdict(rows(0.4, None)) == "undefined"
     lower, higher, tied = ({"verdict": v} for v in ("lower", "higher", "within_noise"))
     assert deletion_verdict({"a": lower, "b": lower}) == "beats_every_baseline"
