@@ -47,6 +47,7 @@ EXPECTED = [
     "results/cnn/first_digits.png",
     "results/cnn/learning_curves.png",
     "results/cnn/confusion_matrix.png",
+    "results/compare/paired_test.json",
     "results/gradcam/heatmaps.npz",
     "results/gradcam/metrics.json",
     "results/gradcam/first_images.png",
@@ -372,3 +373,46 @@ def test_a_flipped_verdict_changes_both_languages_and_the_glance_page_together(r
                 assert c["verdict"] == want, (claim_id, verdict, c["id"])
             flips += 1
     assert flips >= len(context["claims"])
+
+
+@pytest.mark.slow
+def test_copied_text_never_holds_a_mirrored_bracket_beside_a_number(run):
+    """A bracket hugging a number in Persian text is mirrored by the right-to-left layout,
+    and copying from the PDF then gives ``2.92 )2.80–3.04(``: Persian prose puts no bracket
+    against a number, so the text layer never shows one the wrong way round."""
+    import subprocess
+
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(run / "results/report/hw4-report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    mirrored = re.findall(r".{0,30}(?:\)[0-9۰-۹]|[0-9۰-۹]\().{0,30}", text)
+    assert not mirrored, mirrored[:5]
+
+
+@pytest.mark.slow
+def test_each_sub_question_heading_is_a_bookmark_and_listed_in_the_contents(run):
+    from html import unescape
+
+    from pypdf import PdfReader
+
+    html = (run / "results/report/hw4-report.html").read_text()
+    subheadings = re.findall(r'<h3 class="(fa|en)"[^>]*id="(sub-[^"]+|detail-[^"]+)"', html)
+    assert subheadings
+    for _, anchor in subheadings:
+        if anchor.startswith("sub-"):
+            assert f'href="#{anchor}"' in html, anchor
+
+    def titles(outline) -> list[str]:
+        found = []
+        for item in outline:
+            found += titles(item) if isinstance(item, list) else [item.title]
+        return found
+
+    bookmarks = titles(PdfReader(run / "results/report/hw4-report.pdf").outline)
+    headings = re.findall(r'<h3 class="en"[^>]*>(.*?)</h3>', html, flags=re.S)
+    for heading in headings:
+        plain = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", heading)).strip())
+        assert any(plain == normalise(title).strip() for title in bookmarks), plain

@@ -32,6 +32,7 @@ REPORTED_RULES = [
     rules.q5_shapes,
     rules.tune_cnn,
     rules.train_cnn,
+    rules.compare_cnns,
     rules.gradcam,
     rules.train_lstm,
     rules.lookback_sweep,
@@ -52,6 +53,7 @@ REPORT_ARTIFACTS = {
     "tuning_trials": rules.tune_cnn.output.trials,
     "cnn_metrics": rules.train_cnn.output.metrics,
     "cnn_history": rules.train_cnn.output.history,
+    "paired_test": rules.compare_cnns.output.paired_test,
     "gradcam_metrics": rules.gradcam.output.metrics,
     "lstm_metrics": rules.train_lstm.output.metrics,
     "lookback_summary": rules.lookback_sweep.output.summary,
@@ -100,6 +102,7 @@ rule report:
     output:
         pdf="results/report/hw4-report.pdf",
         html="results/report/hw4-report.html",
+        context="results/report/hw4-report.context.json",
     log:
         "logs/report/report.log",
     benchmark:
