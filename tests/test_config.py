@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import REPO, run_snakemake
 
-from hw4.config_check import ConfigError, check_config
+from hw4.config_check import ConfigError, check_config, check_config_files
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -56,6 +56,62 @@ BAD = [
     (
         {"lstm": {"features": [], "include_target_history": False}},
         "lstm.features: empty while lstm.include_target_history is false leaves the model no input",
+    ),
+    # data.consumption: what the config alone shows, before any job
+    (
+        {
+            "data": {
+                "consumption": {"source": "path", "path": "g.csv", "separator": ",", "decimal": ","}
+            }
+        },
+        "data.consumption.separator and data.consumption.decimal are both ','",
+    ),
+    (
+        {
+            "data": {
+                "consumption": {
+                    "source": "path",
+                    "path": "g.csv",
+                    "decimal": ",",
+                    "separator": ";",
+                    "thousands": ",",
+                }
+            }
+        },
+        "data.consumption.decimal and data.consumption.thousands are both ','",
+    ),
+    (
+        {"data": {"consumption": {"thousands": "_"}}},
+        "data.consumption.thousands: '_' is not allowed",
+    ),
+    (
+        {"data": {"consumption": {"source": "path", "path": "g.csv", "time_zone": "Europe/Berln"}}},
+        "data.consumption.time_zone: 'Europe/Berln' is not an IANA time zone",
+    ),
+    (
+        {"data": {"consumption": {"time_zone": "Europe/Berlin"}}},
+        "data.consumption.time_zone: 'Europe/Berlin' is for a CSV (source path or url)",
+    ),
+    (
+        {"data": {"consumption": {"flag_columns": ["holiday"]}}},
+        "data.consumption.flag_columns: 'holiday' not in data.consumption.raw_feature_columns",
+    ),
+    (
+        {"data": {"consumption": {"target_column": "load"}}},
+        "data.consumption: the embedded series has no column 'load'",
+    ),
+    (
+        {"lstm": {"features": ["temp", "wind", "hour_sin"]}},
+        "lstm.features: 'temp', 'wind' not among the columns read and the calendar features",
+    ),
+    # the embedded series' length is known: a look-back it cannot hold stops the run at once
+    (
+        {"lstm": {"look_back": 7000}},
+        "lstm.look_back: 7000 hours is not shorter than the training part (6132 of the 8760 hours in the embedded series",
+    ),
+    (
+        {"lookback_sweep": {"look_backs": [6, 9000]}},
+        "lookback_sweep.look_backs: 9000 hours is not shorter",
     ),
 ]
 
@@ -117,4 +173,55 @@ def test_gradcam_layer_stops_snakemake_before_training(tmp_path):
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("config error:")]
     assert len(lines) == 1 and lines[0].startswith("config error: gradcam.layer: 'dense_1'")
+    assert "rule " not in result.stdout
+
+
+# --- the config files as typed ---------------------------------------------------------------
+
+DUPLICATE_KEYS = REPO / "tests" / "cases" / "config_duplicate_keys.yaml"
+
+
+def test_keys_given_twice_are_refused_naming_file_keys_and_lines():
+    with pytest.raises(ConfigError) as info:
+        check_config_files([DUPLICATE_KEYS])
+    assert str(info.value) == (
+        f"{DUPLICATE_KEYS}: keys given twice, of which YAML would keep only the last: 'lstm' "
+        "(lines 3 and 10), 'cnn.epochs' (lines 7 and 9); merge or delete one of each"
+    )
+
+
+def test_a_key_given_twice_in_a_list_item_is_named_with_its_index(tmp_path):
+    path = tmp_path / "layers.yaml"
+    path.write_text("shapes:\n  layers:\n    - {type: conv, kernel: 3, kernel: 5, filters: 2}\n")
+    with pytest.raises(ConfigError, match=r"'shapes.layers\[0\].kernel' \(lines 3 and 3\)"):
+        check_config_files([path])
+
+
+@pytest.mark.parametrize(
+    "typed, read",
+    [("0012345", "5349 (a number in base 8)"), ("1_234", "1234"), ("0x1F", "31")],
+)
+def test_a_student_id_whose_digits_yaml_changed_is_refused(tmp_path, typed, read):
+    path = tmp_path / "id.yaml"
+    path.write_text(f"report:\n  student_name: A\n  student_id: {typed}\n")
+    with pytest.raises(ConfigError) as info:
+        check_config_files([path])
+    assert str(info.value) == (
+        f"{path}: line 3: report.student_id: {typed} without quotes is read by YAML as {read}; "
+        f'quote it: student_id: "{typed}"'
+    )
+
+
+@pytest.mark.parametrize("typed", ["400123456", '"0012345"', "'0012345'", '""'])
+def test_a_student_id_read_as_typed_is_accepted(tmp_path, typed):
+    path = tmp_path / "id.yaml"
+    path.write_text(f"report:\n  student_id: {typed}\n")
+    check_config_files([path, tmp_path / "absent.yaml"])
+
+
+def test_a_duplicate_key_stops_snakemake_before_any_job(tmp_path):
+    result = run_snakemake(tmp_path, "-n", configfile=DUPLICATE_KEYS, timeout=120)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("config error:")]
+    assert len(lines) == 1 and "'cnn.epochs' (lines 7 and 9)" in lines[0]
     assert "rule " not in result.stdout

@@ -63,12 +63,25 @@ def test_case_files_named_right_are_accepted(name, over):
     assert not result["table"].isna().any().any()
 
 
-def test_features_are_checked_against_the_file():
+def test_features_are_checked_against_the_file_all_at_once():
     with pytest.raises(DataError) as info:
-        run_case("gas_zero_readings.csv", {"features": ["temperature", "workday"]})
+        run_case("gas_zero_readings.csv", {"features": ["temperature", "workday", "temp"]})
     message = str(info.value)
-    assert message.startswith("lstm.features: 'temperature' is not a column of ")
-    assert "gas_zero_readings.csv" in message and "temp, hour_sin" in message
+    assert message.startswith("lstm.features: 'temperature', 'workday' are not columns of ")
+    assert "gas_zero_readings.csv" in message and "'temp', 'hour_sin'" in message
+
+
+def test_empty_readings_under_drop_windows_are_missing_hours_in_the_provenance(tmp_path):
+    lines = (CASES / "gas_zero_readings.csv").read_text().splitlines()
+    for row in (11, 12):
+        time, _, temp = lines[row].split(",")
+        lines[row] = f"{time},,{temp}"
+    (tmp_path / "empty.csv").write_text("\n".join(lines) + "\n")
+    result = run_case(str(tmp_path / "empty.csv"), missing_hours="drop_windows")
+    provenance = result["provenance"]
+    assert provenance["missing_hours"]["hours"] == 2 and provenance["missing_hours"]["gaps"] == 1
+    assert provenance["empty_readings"] == {"rows": 2, "values": 2}
+    assert provenance["time_zone"] == "none (naive timestamps)"
 
 
 @pytest.mark.parametrize(

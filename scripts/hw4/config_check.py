@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -179,6 +180,40 @@ def tuning_space_problems(tuning: dict, schema: dict) -> list[str]:
     return problems
 
 
+def check_search_size(config: dict, schema: dict) -> None:
+    """tuning.space against the budget: a space with fewer distinct configurations than the
+    search draws would make KerasTuner stop once it finds no new one, before its schedule
+    ends (a Hyperband search then never reaches its last rounds)."""
+    from hw4.methods.search_space import configurations_drawn, distinct_configurations
+
+    tuning_schema = schema["properties"]["tuning"]
+    tuning = {key: setting(config, schema, "tuning", key) for key in tuning_schema["properties"]}
+    defaults = {
+        key: spec.get("default")
+        for key, spec in tuning_schema["properties"]["space"]["properties"].items()
+    }
+    space = {**defaults, **config.get("tuning", {}).get("space", {})}
+    corrected = tuning["search_space"] == "corrected"
+    distinct = distinct_configurations(space, MNIST_IMAGE_SIZE, corrected)
+    drawn = configurations_drawn(tuning)
+    if distinct >= drawn:
+        return
+    if tuning["tuner"] == "hyperband":
+        budget = ", ".join(
+            f"{key} {tuning[key]}" for key in ("max_epochs", "factor", "hyperband_iterations")
+        )
+        asked = f"the {drawn} new ones Hyperband's schedule draws ({budget})"
+        allowed = "a wider space, such as a learning_rate range, or a smaller budget"
+    else:
+        asked = f"tuning.max_trials {drawn}"
+        allowed = f"tuning.max_trials {distinct} at most, or a wider space"
+    raise ConfigError(
+        f"tuning.space: {distinct} distinct configuration{'s' if distinct != 1 else ''}, fewer"
+        f" than {asked}: KerasTuner would stop when none is left, before the search ends"
+        f" (allowed: {allowed})"
+    )
+
+
 def _whole_number(checker, instance) -> bool:
     """JSON Schema's "integer" counts 2.0 as an integer; Python's range() and Keras'
     epochs do not, so a key the schema types as integer takes only an int."""
@@ -195,8 +230,8 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     """Raise ConfigError with one line for the first problem found; return None when valid.
 
     The schema checks each key; the checks after it relate keys to each other (every fault
-    of ``tuning.space`` in the one line). Checks that need the data's length (look-backs
-    against the training part) run in the consumption rule.
+    of ``tuning.space`` in the one line, every fault of ``data.consumption`` in another).
+    Checks that need a user's file (its columns, its length) run in the consumption rule.
     """
     normalise_dates(config)
     schema = load_schema(schema_path)
@@ -208,8 +243,12 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     problems = tuning_space_problems(config.get("tuning", {}), schema)
     if problems:
         raise ConfigError("; ".join(problems))
+    check_search_size(config, schema)
     check_split(config, schema)
     check_lstm_inputs(config, schema)
+    problems = consumption_problems(config, schema)
+    if problems:
+        raise ConfigError("; ".join(problems))
     check_shape_layer_keys(config)
     check_gradcam_layer(config)
 
@@ -267,3 +306,198 @@ def missing_student_details(config: dict) -> str | None:
         f"note: {' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty, so the title "
         "page prints '—'; set them under report: in config.yaml (quote an ID that starts with 0)"
     )
+
+
+# --- data.consumption and the Q3 keys that depend on it ---------------------------------------
+
+
+def consumption_problems(config: dict, schema: dict) -> list[str]:
+    """Every fault of ``data.consumption`` and ``lstm.features`` that the config alone shows,
+    one phrase each naming the keys: the CSV dialect (a character with two roles), the time
+    zone, the columns' roles, the features against the columns that will be read, and, for the
+    embedded series (whose length is known), the look-backs against its training part.
+
+    What needs the user's file (its columns, its length) is checked in the consumption rule.
+    """
+    from hw4.data.consumption import (
+        CALENDAR_FEATURES,
+        EMBEDDED_COLUMNS,
+        EMBEDDED_HOURS,
+        Dialect,
+        dialect_problems,
+        quoted,
+    )
+
+    def consumption(key):
+        return setting(config, schema, "data", "consumption", key)
+
+    source = consumption("source")
+    time_column, target = consumption("time_column"), consumption("target_column")
+    raw, flags = consumption("raw_feature_columns"), consumption("flag_columns")
+    problems = []
+    if source != "embedded":
+        dialect = Dialect(
+            consumption("separator"), consumption("decimal"), consumption("thousands")
+        )
+        problems += dialect_problems(dialect)
+    zone = consumption("time_zone")
+    if zone and source == "embedded":
+        problems.append(
+            f"data.consumption.time_zone: {zone!r} is for a CSV (source path or url); the "
+            "embedded series has no clock changes (allowed here: empty)"
+        )
+    elif zone and not is_time_zone(zone):
+        problems.append(
+            f"data.consumption.time_zone: {zone!r} is not an IANA time zone (allowed: a name "
+            "such as Europe/Berlin, Asia/Tehran or UTC, or empty)"
+        )
+    repeated = sorted({name for name in raw if raw.count(name) > 1})
+    if repeated:
+        problems.append(f"data.consumption.raw_feature_columns: {quoted(repeated)} listed twice")
+    for key, name in (("target_column", target), ("time_column", time_column)):
+        if name in raw:
+            problems.append(
+                f"data.consumption.{key}: {name!r} is also in data.consumption.raw_feature_columns"
+                " (allowed: a column in one role)"
+            )
+    if time_column == target:
+        problems.append(
+            f"data.consumption.time_column and target_column are both {target!r} "
+            "(allowed: two different columns)"
+        )
+    unread = [name for name in flags if name not in raw]
+    if unread:
+        problems.append(
+            f"data.consumption.flag_columns: {quoted(unread)} not in "
+            "data.consumption.raw_feature_columns (allowed: columns that are read)"
+        )
+    if source == "embedded":
+        foreign = [name for name in [time_column, target, *raw] if name not in EMBEDDED_COLUMNS]
+        if foreign:
+            problems.append(
+                f"data.consumption: the embedded series has no column {quoted(foreign)} "
+                f"(allowed: {quoted(EMBEDDED_COLUMNS)}; name a CSV with source: path for others)"
+            )
+    features = setting(config, schema, "lstm", "features")
+    known = [target, *raw, *CALENDAR_FEATURES]
+    unknown = [name for name in features if name not in known]
+    if unknown:
+        problems.append(
+            f"lstm.features: {quoted(unknown)} not among the columns read and the calendar "
+            f"features (allowed: {quoted(known)}; list a file's column in "
+            "data.consumption.raw_feature_columns)"
+        )
+    if source == "embedded" and not problems:
+        problems += embedded_length_problems(config, schema, EMBEDDED_HOURS)
+    return problems
+
+
+def embedded_length_problems(config: dict, schema: dict, hours: int) -> list[str]:
+    """Look-backs and the seasonal period against the embedded series' training part, known
+    before it is read (a user's file is checked the same way in the consumption rule)."""
+    from hw4.methods.chronological_split import chronological_split
+
+    train = setting(config, schema, "lstm", "split", "train")
+    validation = setting(config, schema, "lstm", "split", "validation")
+    train_end = chronological_split(hours, train, validation).train_end
+    problems = []
+    for key, needed in (
+        ("lstm.look_back", setting(config, schema, "lstm", "look_back")),
+        ("lookback_sweep.look_backs", max(setting(config, schema, "lookback_sweep", "look_backs"))),
+        ("lstm.seasonal_period", setting(config, schema, "lstm", "seasonal_period")),
+    ):
+        if needed >= train_end:
+            problems.append(
+                f"{key}: {needed} hours is not shorter than the training part ({train_end} of "
+                f"the {hours} hours in the embedded series, lstm.split.train {train})"
+            )
+    return problems
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether ``name`` is a time zone of the IANA database on this machine."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+# --- the config files as typed ----------------------------------------------------------------
+
+
+def duplicate_keys(node, where: str = "") -> list[tuple[str, int, int]]:
+    """Keys given twice in one mapping, at any depth: (key path, first line, second line).
+
+    YAML loaders keep the last value without a word; the composed nodes still hold both."""
+    found = []
+    if isinstance(node, yaml.MappingNode):
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
+                continue
+            key = key_node.value
+            path = f"{where}.{key}" if where else key
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                found.append((path, first_line[key], line))
+            else:
+                first_line[key] = line
+            found += duplicate_keys(value_node, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found += duplicate_keys(item, f"{where}[{index}]")
+    return found
+
+
+def child(node, *keys: str):
+    """The node under ``keys`` in a composed YAML mapping (the last one given), or None."""
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        values = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key]
+        node = values[-1] if values else None
+    return node
+
+
+def retyped_student_id(root, path: Path) -> str | None:
+    """An unquoted ``report.student_id`` whose digits YAML changed (``0012345`` is read in
+    base 8 as 5349): the phrase refusing it, or None when it was read as typed."""
+    node = child(root, "report", "student_id")
+    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+        return None  # absent, or quoted: read as typed
+    value = yaml.safe_load(node.value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or str(value) == node.value:
+        return None
+    reading = " (a number in base 8)" if re.fullmatch(r"[-+]?0[0-7_]+", node.value) else ""
+    return (
+        f"{path}: line {node.start_mark.line + 1}: report.student_id: {node.value} without "
+        f'quotes is read by YAML as {value}{reading}; quote it: student_id: "{node.value}"'
+    )
+
+
+def check_config_files(paths) -> None:
+    """Raise ConfigError with one line for what the merged config no longer shows: keys given
+    twice in one file (naming the file, each key and both lines) and a student ID whose
+    digits YAML changed. Files that are missing or not YAML are left to Snakemake's reader."""
+    for path in map(Path, paths):
+        if not path.is_file():
+            continue
+        try:
+            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue
+        twice = sorted(duplicate_keys(root), key=lambda found: found[1])
+        if twice:
+            listed = ", ".join(
+                f"{key!r} (lines {first} and {second})" for key, first, second in twice
+            )
+            raise ConfigError(
+                f"{path}: {'a key' if len(twice) == 1 else 'keys'} given twice, of which YAML "
+                f"would keep only the last: {listed}; merge or delete one of each"
+            )
+        problem = retyped_student_id(root, path)
+        if problem:
+            raise ConfigError(problem)

@@ -14,13 +14,16 @@ sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from hw4.config_check import (  # noqa: E402
     ConfigError,
     check_config,
+    check_config_files,
     missing_student_details,
 )
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
-# One line naming the key and what is allowed, before any job starts.
+# One line naming the key and what is allowed, before any job starts. The files are read
+# again as typed first: a key given twice or a retyped ID no longer shows in the merged config.
 try:
+    check_config_files(workflow.configfiles)
     check_config(config, SCHEMA)
 except ConfigError as error:
     sys.exit(f"config error: {error}")

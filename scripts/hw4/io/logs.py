@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -29,7 +30,9 @@ def _log_uncaught(kind, value, trace) -> None:
         sys.__excepthook__(kind, value, trace)
         return
     if issubclass(kind, InputError):
-        log.error("refused: %s", value)
+        # To the rule's log only: Snakemake shows the failed log, and the workflow's
+        # onerror hook (end_with_refusals) repeats the line last; a third copy is noise.
+        logging.getLogger().error("refused: %s", value)
         return
     if issubclass(kind, RunFailure):
         log.error("failed: %s", value)
@@ -72,3 +75,56 @@ def setup_logging(log_path: str | os.PathLike | None) -> logging.Logger:
     log.addHandler(terminal_handler)  # and, through the root logger, the file
     sys.excepthook = _log_uncaught
     return log
+
+
+# In Snakemake's own log: each failed job's block, and the rule logs it names.
+FAILED_RULE = re.compile(r"^Error in rule (\S+):$")
+FAILED_LOGS = re.compile(r"^\s+log: (.+?) \(check log file\(s\) for error details\)$")
+REFUSAL = re.compile(r"\brefused: (.+)$")
+
+
+def failed_job_logs(snakemake_log: str) -> list[str]:
+    """The rule logs of the jobs that failed, in order, as Snakemake's log names them."""
+    logs, in_failure = [], False
+    for line in snakemake_log.splitlines():
+        if FAILED_RULE.match(line):
+            in_failure = True
+            continue
+        found = FAILED_LOGS.match(line) if in_failure else None
+        if found:
+            logs += [path for path in found.group(1).split(", ") if path not in logs]
+            in_failure = False
+    return logs
+
+
+def refusals(snakemake_logs, workdir: str | os.PathLike = ".") -> list[str]:
+    """The ``refused: ...`` line of every failed job whose input was refused, each once.
+
+    ``snakemake_logs``: the path (or list of paths) the ``onerror`` hook gets as ``log``;
+    the rule logs it names are read relative to ``workdir`` (Snakemake's working directory)."""
+    paths = [snakemake_logs] if isinstance(snakemake_logs, str | os.PathLike) else snakemake_logs
+    lines: list[str] = []
+    for path in paths:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        for rule_log in failed_job_logs(text):
+            rule_log = Path(workdir) / rule_log
+            if not rule_log.is_file():
+                continue
+            for line in rule_log.read_text(encoding="utf-8", errors="replace").splitlines():
+                found = REFUSAL.search(line)
+                if found and f"refused: {found.group(1)}" not in lines:
+                    lines.append(f"refused: {found.group(1)}")
+    return lines
+
+
+def end_with_refusals(snakemake_logs) -> None:
+    """The workflow's ``onerror`` hook: when jobs failed on bad input, print each refusal
+    once as the terminal's last lines and end the run (exit status 1), before Snakemake adds
+    its summary and the "At least one job did not complete" traceback. A failure that is no
+    refusal (a bug) returns, leaving Snakemake's own ending and the log's traceback."""
+    lines = refusals(snakemake_logs)
+    if not lines:
+        return
+    sys.stderr.flush()
+    print("\n".join(lines), file=sys.stderr, flush=True)
+    sys.exit(1)

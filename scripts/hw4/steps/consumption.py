@@ -12,7 +12,7 @@ import os
 
 import pandas as pd
 
-from hw4.data.consumption import read_consumption
+from hw4.data.consumption import quoted, read_consumption
 from hw4.data.errors import DataError
 from hw4.io.provenance import package_versions, provenance
 from hw4.methods.chronological_split import chronological_split
@@ -36,15 +36,18 @@ def check_gaps(gaps: list[dict], policy: str, origin: str) -> None:
 
 
 def check_features(table: pd.DataFrame, features: list[str], origin: str) -> None:
-    """Every ``lstm.features`` entry must be a column of the prepared table."""
+    """Every ``lstm.features`` entry must be a column of the prepared table; the DataError
+    names all that are not, at once."""
     columns = [c for c in table.columns if c != "time"]
-    for feature in features:
-        if feature not in columns:
-            raise DataError(
-                f"lstm.features: {feature!r} is not a column of {origin} once prepared (columns: "
-                f"{', '.join(columns)}); list it in data.consumption.raw_feature_columns or leave "
-                "it out of lstm.features"
-            )
+    absent = [feature for feature in features if feature not in columns]
+    if absent:
+        raise DataError(
+            f"lstm.features: {quoted(absent)} {'is' if len(absent) == 1 else 'are'} not "
+            f"{'a column' if len(absent) == 1 else 'columns'} of {origin} once prepared "
+            f"(columns: {quoted(columns)}); list {'it' if len(absent) == 1 else 'them'} in "
+            "data.consumption.raw_feature_columns or leave "
+            f"{'it' if len(absent) == 1 else 'them'} out of lstm.features"
+        )
 
 
 def check_lengths(
