@@ -212,14 +212,14 @@ def test_the_same_digit_is_compared_directly(default):
 
 def test_deletion_wording_flips(tmp_path, default):
     assert "Passes: with every order deleting only each image" in default["en"]
-    assert "می‌گذرانند: وقتی هر ترتیب فقط پیکسل‌های جوهر" in default["fa"]
+    assert "قبول: وقتی هر ترتیب فقط پیکسل‌های جوهر" in default["fa"]
     cnn, gradcam = artifacts()
     losing = copy.deepcopy(gradcam)
     losing["deletion"]["comparisons"]["intensity"] = comparison("higher")
     losing["deletion"]["verdict"] = "loses_to_a_baseline"
     pages = render(tmp_path, cnn, losing)
     assert "intensity as the map lowers the class probability" in pages["en"]
-    assert "نمی‌گذرانند" in pages["fa"]
+    assert "رد: وقتی هر ترتیب" in pages["fa"]
     tied = copy.deepcopy(gradcam)
     tied["deletion"]["comparisons"]["random"] = comparison("within_noise")
     tied["deletion"]["verdict"] = "within_noise"
@@ -236,7 +236,7 @@ def test_randomisation_wording_flips_and_undefined_is_said(tmp_path, default):
     failing["randomisation"]["final"]["median"] = 0.8
     pages = render(tmp_path, cnn, failing)
     assert "0.80" in pages["en"] and "not below the 0.3 threshold" in pages["en"]
-    assert "نمی‌گذرانند" in pages["fa"]
+    assert "رد: پس از تصادفی شدن" in pages["fa"]
     undefined = copy.deepcopy(gradcam)
     undefined["randomisation"].update(verdict="undefined")
     undefined["randomisation"]["final"] = {k: None for k in undefined["randomisation"]["final"]}
@@ -274,3 +274,13 @@ def test_no_raw_subscripts_or_latin_exponents_in_persian(default):
         assert raw not in re.sub(
             r"<svg.*?</svg>|<title>.*?</title>|alt=\"[^\"]*\"", "", default["fa"]
         )
+
+
+def test_the_test_accuracy_is_printed_with_its_interval(default):
+    from hw4.methods.proportion_interval import wilson_interval
+
+    cnn, _ = artifacts()
+    low, high = wilson_interval(cnn["test_accuracy"], cnn["test_images"])
+    assert f"[{low:.4f}, {high:.4f}]" in default["en"]
+    persian = str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫")
+    assert f"با بازهٔ ۹۵٪ از {f'{low:.4f}'.translate(persian)} تا" in default["fa"]
