@@ -24,5 +24,5 @@ write_json(snakemake.output.metrics, result["metrics"])
 drawn = result["figures"]
 figures.heatmap_grid(**drawn["grid"], path=snakemake.output.grid)
 figures.class_maps(**drawn["class_maps"], path=snakemake.output.class_maps)
-figures.sanity_curve(drawn["sanity"], snakemake.output.sanity)
+figures.sanity_curve(**drawn["sanity"], path=snakemake.output.sanity)
 figures.deletion_plot(**drawn["deletion"], path=snakemake.output.deletion)

@@ -123,76 +123,128 @@ def confusion(matrix, path):
     save(fig, path)
 
 
+def _cell_ticks(ax, shape) -> None:
+    """Row and column numbers of a map's cells (from 0 at the top left), as the text names them."""
+    rows, columns = shape
+    ax.set_xticks(range(columns))
+    ax.set_yticks(range(rows))
+    ax.tick_params(length=0, labelsize=4.5, pad=1)
+    ax.grid(False)
+
+
 def heatmap_grid(images, small_maps, large_maps, true, predicted, path):
-    """Per image: the digit, the map at conv resolution, and the upsampled map over the digit."""
+    """Per image: the digit, the map at conv resolution (its cells numbered by row and column,
+    as the text names them), and the upsampled map over the digit; one colour bar per row."""
     n = len(images)
-    fig, axes = plt.subplots(3, n, figsize=(n * 0.85, 3.0))
+    fig, axes = plt.subplots(3, n, figsize=(n * 0.85 + 0.6, 3.3))
     for i in range(n):
         axes[0, i].imshow(images[i], cmap="gray_r")
-        axes[0, i].set_title(f"true {true[i]}\npred {predicted[i]}", fontsize=6)
-        axes[1, i].imshow(small_maps[i], cmap="inferno", vmin=0, vmax=1)
+        axes[0, i].set_title(f"image {i}\ntrue {true[i]}, pred {predicted[i]}", fontsize=6)
+        cells = axes[1, i].imshow(small_maps[i], cmap="inferno", vmin=0, vmax=1)
+        _cell_ticks(axes[1, i], small_maps[i].shape)
         axes[2, i].imshow(images[i], cmap="gray")
-        axes[2, i].imshow(large_maps[i], cmap="jet", alpha=0.45, vmin=0, vmax=1)
-        for ax in axes[:, i]:
+        overlay = axes[2, i].imshow(large_maps[i], cmap="jet", alpha=0.45, vmin=0, vmax=1)
+        for ax in (axes[0, i], axes[2, i]):
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
     axes[0, 0].set_ylabel("digit", fontsize=7)
-    axes[1, 0].set_ylabel("map (conv)", fontsize=7)
+    axes[1, 0].set_ylabel("map (conv)\nrow", fontsize=7)
+    axes[1, n // 2].set_xlabel("column", fontsize=6, labelpad=1)
     axes[2, 0].set_ylabel("overlay", fontsize=7)
+    for row, mappable in ((1, cells), (2, overlay)):
+        bar = fig.colorbar(mappable, ax=list(axes[row]), fraction=0.02, pad=0.01)
+        bar.ax.tick_params(labelsize=5)
+        bar.set_label("map value", fontsize=5)
     save(fig, path)
 
 
 def class_maps(mean_maps, counts, path):
-    """The mean map of each digit over its correctly classified test images."""
-    fig, axes = plt.subplots(1, len(mean_maps), figsize=(len(mean_maps) * 0.85, 1.3))
+    """The mean map of each digit over its correctly classified test images, cells numbered by
+    row and column (from 0 at the top left), with a colour bar."""
+    fig, axes = plt.subplots(1, len(mean_maps), figsize=(len(mean_maps) * 0.85 + 0.6, 1.45))
     for c, ax in enumerate(axes):
-        ax.imshow(mean_maps[c], cmap="inferno", vmin=0, vmax=1)
-        ax.set_title(f"{c} (n={counts[c]})", fontsize=6)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
+        image = ax.imshow(mean_maps[c], cmap="inferno", vmin=0, vmax=1)
+        ax.set_title(f"digit {c} (n={counts[c]})", fontsize=6)
+        _cell_ticks(ax, mean_maps[c].shape)
+    axes[0].set_ylabel("row", fontsize=6)
+    axes[len(axes) // 2].set_xlabel("column", fontsize=6, labelpad=1)
+    bar = fig.colorbar(image, ax=list(axes), fraction=0.02, pad=0.01)
+    bar.ax.tick_params(labelsize=5)
+    bar.set_label("mean map (peak 1)", fontsize=5)
     save(fig, path)
 
 
-def sanity_curve(rows, path):
-    """Mean rank correlation per randomisation step; an undefined step (all-zero maps) is a gap."""
-    fig, ax = plt.subplots(figsize=(5, 2.4))
-    values = [float("nan") if r["spearman"] is None else r["spearman"] for r in rows]
-    ax.plot(range(len(rows)), values, marker="o")
-    ax.set_xticks(range(len(rows)))
+def sanity_curve(rows, path, median_below=None):
+    """Per randomisation step, the median rank correlation over the maps, with the quartiles
+    (band) and the range (thin lines); an undefined step (all-zero maps) is a gap. The pass
+    line (``median_below``) is drawn when given."""
+    import numpy as np
+
+    def values(key):
+        return np.array([np.nan if r.get(key) is None else r[key] for r in rows], dtype=float)
+
+    steps = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(5, 2.6))
+    ax.fill_between(steps, values("min"), values("max"), color="C0", alpha=0.12, label="min–max")
+    ax.fill_between(steps, values("q1"), values("q3"), color="C0", alpha=0.3, label="quartiles")
+    ax.plot(steps, values("median"), marker="o", color="C0", label="median over the maps")
+    if median_below is not None:
+        ax.axhline(median_below, color="C3", ls="--", lw=0.9, label="pass: median below")
+    ax.set_xticks(steps)
     ax.set_xticklabels([r["randomised_down_to"] for r in rows], rotation=30, ha="right")
     ax.set_xlabel("weights re-initialised from the top down to layer")
     ax.set_ylabel("Spearman rank correlation")
-    ax.set_ylim(-0.2, 1.05)
+    ax.set_ylim(-1.05, 1.05)
     ax.axhline(0, color="grey", lw=0.8)
+    ax.legend(fontsize=6, ncol=4, loc="upper center", bbox_to_anchor=(0.5, 1.2), frameon=False)
     save(fig, path)
 
 
 DELETION_LABELS = {
     "most": ("Grad-CAM, most first", "-"),
     "least": ("Grad-CAM, least first", "-"),
-    "random": ("random pixels", ":"),
+    "random": ("random order", ":"),
     "random_ink": ("random ink pixels", "--"),
     "intensity": ("image intensity as map", "--"),
 }
 
 
-def deletion_plot(fractions, curves, auc, path):
-    """Class probability as pixels are set to 0, per deletion order (Grad-CAM and baselines)."""
-    fig, ax = plt.subplots(figsize=(4.6, 2.8))
+def _deletion_panel(ax, fractions, curves, auc, xlabel, title):
     for name, (label, style) in DELETION_LABELS.items():
-        ax.plot(
-            [100 * f for f in fractions],
-            curves[name],
-            style,
-            marker="o",
-            ms=3,
-            label=f"{label} (AUC {auc[name]:.3f})",
+        if name in curves:
+            ax.plot(
+                [100 * f for f in fractions],
+                curves[name],
+                style,
+                marker="o",
+                ms=3,
+                label=f"{label} (AUC {auc[name]:.3f})",
+            )
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=8)
+    # Below the axes: a legend inside would cover the curves' ends.
+    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
+
+
+def deletion_plot(fractions, curves, auc, path, whole_image_curves=None, whole_image_auc=None):
+    """Class probability as pixels are set to 0, per deletion order (Grad-CAM and baselines):
+    over each image's ink (the compared pool) and, when given, over the whole image."""
+    panels = 2 if whole_image_curves else 1
+    fig, axes = plt.subplots(1, panels, figsize=(3.6 * panels, 3.0), sharey=True, squeeze=False)
+    _deletion_panel(
+        axes[0, 0], fractions, curves, auc, "ink pixels set to 0 (% of the ink)", "over the ink"
+    )
+    if whole_image_curves:
+        _deletion_panel(
+            axes[0, 1],
+            fractions,
+            whole_image_curves,
+            whole_image_auc,
+            "pixels set to 0 (% of the image)",
+            "over the whole image",
         )
-    ax.set_xlabel("pixels set to 0 (% of the image)")
-    ax.set_ylabel("probability of the class")
-    ax.legend(fontsize=6)
+    axes[0, 0].set_ylabel("probability of the class")
     save(fig, path)
 
 
@@ -229,7 +281,8 @@ def forecast_week(times, actual, forecasts, target, unit, path, hours: int = 168
         )
     ax.set_ylabel(f"{target} ({unit})")
     ax.set_xlabel(f"time (the first {min(hours, len(times))} test windows)")
-    ax.legend(ncol=2)
+    # Above the axes, not over the lines: every series spans the whole week.
+    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     fig.autofmt_xdate()
     save(fig, path)
 
@@ -244,7 +297,8 @@ def error_by_hour(hours_of_day, actual, forecasts, unit, path):
     ax.set_xlabel("hour of day")
     ax.set_ylabel(f"mean absolute error ({unit})")
     ax.set_xticks(range(0, 24, 3))
-    ax.legend(ncol=2)
+    # Above the axes, not over the markers: every series spans all 24 hours.
+    ax.legend(ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     save(fig, path)
 
 
@@ -417,7 +471,8 @@ def trial_scores(rows, path):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("trial (in the order run)")
     ax.set_ylabel("best val_accuracy")
-    ax.legend(ncol=3, fontsize=7)
+    # Below the axes, not over the points: a legend inside would hide the trials it labels.
+    ax.legend(ncol=4, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False)
     save(fig, path)
 
 
