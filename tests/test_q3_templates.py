@@ -103,6 +103,8 @@ def render(tmp_path, csv, chosen=None, **over):
 def test_words_follow_the_configured_target_unit_and_features(tmp_path):
     pages, _ = render(tmp_path, CASES / "gas_dayfirst.csv", time_format="%d/%m/%Y %H:%M")
     q3 = pages["q3.en"]
+    for page in (pages["q3.en"], pages["q3.fa"]):  # a heading and a short answer per part
+        assert page.count("<h3>") == page.count('class="short-answer"') == 7
     assert "The target is <code>consumption</code>, in m3" in q3
     assert "<code>temp</code>, <code>hour_sin</code>, <code>hour_cos</code>" in q3
     assert "demand" not in q3 and "temperature" not in q3 and "work-day" not in q3
