@@ -33,3 +33,10 @@ rule all:
     default_target: True
     input:
         "results/report/hw4-report.pdf",
+
+
+# A refused input ends the run with its one line, printed last (hw4.io.logs).
+onerror:
+    from hw4.io.logs import end_with_refusals
+
+    end_with_refusals(log)
