@@ -201,3 +201,57 @@ def planned_trials(settings: dict) -> int:
         )
         return schedule_totals(rows)["trials"]
     return settings["max_trials"]
+
+
+def grid_points(low, high, step=None) -> float:
+    """How many values KerasTuner can draw from a range: ``low, low + step, ... <= high``
+    for a stepped range, every whole number for an unstepped whole-number range, one for
+    a range that is a single value, and ``math.inf`` for an unstepped range of floats."""
+    if low == high:
+        return 1
+    if step is None:
+        if isinstance(low, int) and isinstance(high, int):
+            return high - low + 1
+        return math.inf
+    # A float step (0.1) does not divide a float span (0.4) exactly; KerasTuner's own
+    # grid stops at the last value not above high, which the small tolerance keeps.
+    return math.floor((high - low) / step + 1e-9) + 1
+
+
+def distinct_configurations(space: dict, image_size: int, corrected: bool = True) -> float:
+    """How many different models ``make_builder`` can be asked for: ``math.inf`` as soon
+    as one range is continuous (the default learning rate), else a whole number.
+
+    In the corrected space each layer has its own filters (or units) and dropout, and a
+    layer beyond the sampled depth is not sampled, so a depth of d conv layers holds
+    (filters x dropouts)**d configurations; the depth is bounded as ``make_builder`` bounds
+    it. The original space shares one name per kind over every layer: each is drawn once.
+    """
+    shallowest, deepest_asked = space["conv_layers"]
+    depth_bound = max_conv_depth(image_size, 3, 2, space["padding"])
+    deepest = min(deepest_asked, depth_bound) if corrected else deepest_asked
+    fewest_dense, most_dense = space["dense_layers"]
+    filters = grid_points(*space["filters"])
+    units = grid_points(*space["units"])
+    dropouts = grid_points(*space["dropout"])
+    rates = grid_points(*space["learning_rate"])
+    if math.inf in (filters, units, dropouts, rates):
+        return math.inf
+    if not corrected:
+        conv_depths = deepest - shallowest + 1
+        dense_depths = most_dense - fewest_dense + 1
+        return conv_depths * dense_depths * filters * units * dropouts * rates
+    conv = sum((filters * dropouts) ** depth for depth in range(shallowest, deepest + 1))
+    dense = sum((units * dropouts) ** depth for depth in range(fewest_dense, most_dense + 1))
+    return conv * dense * rates
+
+
+def configurations_drawn(settings: dict) -> int:
+    """New configurations the search asks its oracle for: Hyperband's fresh configurations
+    over every bracket, or ``max_trials`` for the random and Bayesian tuners."""
+    if settings["tuner"] == "hyperband":
+        rows = hyperband_schedule(
+            settings["max_epochs"], settings["factor"], settings["hyperband_iterations"]
+        )
+        return schedule_totals(rows)["new_configurations"]
+    return settings["max_trials"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from pathlib import Path
 
 from hw4.errors import RunFailure
@@ -20,6 +21,7 @@ from hw4.methods.distributed_search import WorkerPlan
 from hw4.methods.mnist_cnn import scale_images
 from hw4.methods.search_space import (
     block_sizes,
+    distinct_configurations,
     hyperband_schedule,
     planned_trials,
     sampled_values,
@@ -183,6 +185,25 @@ def trial_counts(rows: list[dict]) -> dict:
     }
 
 
+SCHEDULE_COMPLETE = "schedule_complete"
+NO_NEW_CONFIGURATION = "no_new_configuration"
+
+
+def how_the_search_ended(rows: list[dict], planned: int) -> dict:
+    """``trials_run`` (completed and failed trials, what ran) and ``stopped_because``:
+    ``schedule_complete`` when every planned trial ran, else ``no_new_configuration``.
+
+    KerasTuner's oracle ends a search early for one reason here (any other failure stops
+    the rule): it drew configurations it had tried already, again and again, and gave up
+    (a space with fewer configurations than the schedule draws, or a nearly exhausted one).
+    """
+    ran = sum(row["status"] in ("COMPLETED", "FAILED") for row in rows)
+    return {
+        "trials_run": ran,
+        "stopped_because": SCHEDULE_COMPLETE if ran >= planned else NO_NEW_CONFIGURATION,
+    }
+
+
 def search_and_retrain(
     data: dict, settings: dict, seed: int, search_dir: Path, workers: WorkerPlan | None = None
 ) -> dict:
@@ -204,7 +225,7 @@ def search_and_retrain(
     the retrained one's test accuracy and loss, the ``image_shape``, the ``deepest`` depth
     searched, the ``depth_bound``, the fit and validation image counts, and
     ``distributed`` (workers, deaths and which worker was given each trial; empty for one
-    process).
+    process), and ``trials_run`` and ``stopped_because`` (``how_the_search_ended``).
     """
     search_dir = Path(search_dir).resolve()
     train_sha256 = keras_search.arrays_sha256({k: data[k] for k in ("x_train", "y_train")})
@@ -240,6 +261,19 @@ def search_and_retrain(
             tuner, (x_fit, y_fit), (x_val, y_val), settings["batch_size"], trial_epochs
         )
     rows = keras_search.trials_table(tuner, search_dir)
+    ending = how_the_search_ended(rows, planned)
+    if ending["stopped_because"] == NO_NEW_CONFIGURATION:
+        log.warning(
+            "the search stopped after %d of %d planned trials: KerasTuner found no new"
+            " configuration in tuning.space (it holds %s distinct ones)",
+            ending["trials_run"],
+            planned,
+            distinct_configurations(
+                settings["space"],
+                setup["image_shape"][0],
+                corrected=settings["search_space"] == "corrected",
+            ),
+        )
     for row in rows:
         completed = row["status"] == "COMPLETED"
         chain = epochs_chain(row["trial"], rows) if completed else []
@@ -282,7 +316,13 @@ def search_and_retrain(
         "fit_images": int(len(y_fit)),
         "validation_images": int(len(y_val)),
         "distributed": run,
+        **ending,
     }
+
+
+def json_count(count: float) -> int | None:
+    """A count for JSON: None stands for an unbounded one (a continuous range)."""
+    return None if count == math.inf else int(count)
 
 
 def run(
@@ -299,7 +339,9 @@ def run(
 
     Returns ``{"model", "trials", "trial_columns", "history", "history_columns", "best"}``:
     the retrained Keras model, trials.csv's rows and columns, the final training's rows
-    and columns, and ``best.json`` (with its provenance). ``data_provenance`` is the mnist
+    and columns, and ``best.json`` (with its provenance). ``best.json`` states the trials
+    that ran (``trials_run``) beside those planned, why the search stopped
+    (``stopped_because``) and the space's ``distinct_configurations`` (null: unbounded). ``data_provenance`` is the mnist
     rule's provenance (for the target check); ``device`` is what
     ``hw4.device.configure_framework`` returned; ``workers`` the worker plan of a
     distributed search (None or a count of one: this process runs the trials).
@@ -337,6 +379,13 @@ def run(
         "target": target,
         **trial_counts(rows),
         "trials_planned": planned_trials(settings),
+        "trials_run": result["trials_run"],
+        "stopped_because": result["stopped_because"],
+        "distinct_configurations": json_count(
+            distinct_configurations(
+                space, result["image_shape"][0], corrected=settings["search_space"] == "corrected"
+            )
+        ),
         "seconds": result["seconds"],
         "workers": workers.count if workers else 1,
         "worker_placement": workers.engine if workers and workers.count > 1 else "",
