@@ -16,6 +16,7 @@ import keras
 import keras_tuner as kt
 import numpy as np
 
+from hw4.errors import RunFailure
 from hw4.io.files import write_json
 from hw4.methods.distributed_search import WORKERS_DIR
 from hw4.methods.search_space import ShapeFailure, planned_trials, sampled_values
@@ -29,6 +30,90 @@ RUNS_FILE = "trial_runs.json"  # wall time and epochs of every trial, beside the
 
 class TrialError(kt.errors.FatalError):
     """A trial failed for a reason other than an impossible shape: the search stops."""
+
+
+class SavedStateError(RunFailure):
+    """A search's saved state cut short (a hard kill or a full disk while KerasTuner wrote
+    it) that cannot be resumed from; the message names the file and what to delete."""
+
+
+def json_fault(path: Path) -> str | None:
+    """Why ``path`` is not a whole JSON file (``"empty"``, ``"cut short after N bytes"``),
+    or None when it reads."""
+    size = path.stat().st_size
+    if size == 0:
+        return "empty"
+    try:
+        json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError):  # JSONDecodeError is a ValueError
+        return f"cut short or damaged ({size} bytes, not whole JSON)"
+    return None
+
+
+def check_saved_state(directory: Path) -> list[str]:
+    """Check every JSON file of a saved search before KerasTuner reads it; mend what can be
+    mended from the state that is whole, and say so.
+
+    KerasTuner writes its files in place, not atomically: a hard kill or a full disk while
+    it writes leaves one empty or cut short, and its reload then fails on a bare
+    ``JSONDecodeError`` that names no file. Returns one line per mended file:
+
+    - a tuner's own file (``tuner0.json``, ``chief.json``, ...) holds nothing the oracle's
+      state lacks: deleted (the oracle's file is reloaded alone, as for a distributed chief);
+    - a trial's ``trial.json`` whose trial ``oracle.json`` never recorded (killed while the
+      trial was being created): its folder is deleted, and the oracle draws anew;
+    - ``trial_runs.json`` (this project's wall times and epochs per trial): deleted, so the
+      earlier trials' times and epochs are lost and shown empty.
+
+    Raises ``SavedStateError`` naming the file and the folder to delete for ``oracle.json``
+    or a trial the oracle had recorded.
+    """
+    project = directory / PROJECT
+    said = []
+    afresh = f"delete {directory} to start the search afresh"
+    oracle_file = project / "oracle.json"
+    oracle_state = None
+    if oracle_file.exists():
+        if fault := json_fault(oracle_file):
+            raise SavedStateError(
+                f"search state cut short: {oracle_file} is {fault} (a run killed, or a full"
+                f" disk, while KerasTuner wrote it); the search cannot resume: {afresh}"
+            )
+        oracle_state = json.loads(oracle_file.read_text())
+    recorded = set(oracle_state.get("start_order", [])) if oracle_state else set()
+    for trial_file in sorted(project.glob("trial_*/trial.json")):
+        if not (fault := json_fault(trial_file)):
+            continue
+        trial_id = trial_file.parent.name.removeprefix("trial_")
+        if oracle_state is not None and trial_id not in recorded:
+            shutil.rmtree(trial_file.parent)
+            said.append(
+                f"search state: {trial_file} was {fault} and its trial had not started"
+                " (oracle.json does not list it): deleted its folder, the search resumes"
+                " from the trials that are whole"
+            )
+            continue
+        raise SavedStateError(
+            f"search state cut short: {trial_file} is {fault} (a run killed, or a full disk,"
+            f" while KerasTuner wrote it), and oracle.json counts trial {trial_id}; the"
+            f" search cannot resume: {afresh}"
+        )
+    for tuner_file in sorted(project.glob("*.json")):
+        if tuner_file.name == "oracle.json" or not (fault := json_fault(tuner_file)):
+            continue
+        tuner_file.unlink()
+        said.append(
+            f"search state: {tuner_file} was {fault}: deleted it (a tuner's file holds"
+            " nothing oracle.json lacks), the search resumes from oracle.json"
+        )
+    runs_file = directory / RUNS_FILE
+    if runs_file.exists() and (fault := json_fault(runs_file)):
+        runs_file.unlink()
+        said.append(
+            f"search state: {runs_file} was {fault}: deleted it, so the wall times and epochs"
+            " of the trials run before are lost (empty in trials.csv); the search resumes"
+        )
+    return said
 
 
 def make_tuner(settings: dict, build, directory: Path, seed: int, retries: int = 0):
@@ -214,9 +299,19 @@ def library_versions() -> dict[str, str]:
 
 
 def stored_fingerprint(directory: Path) -> dict | None:
-    """The fingerprint kept beside a search's state, or None when there is none."""
+    """The fingerprint kept beside a search's state, or None when there is none.
+
+    Raises ``SavedStateError`` naming the file when it is not whole JSON (written
+    atomically, it is cut short only by something outside this project)."""
     path = directory / FINGERPRINT_FILE
-    return json.loads(path.read_text()) if path.exists() else None
+    if not path.exists():
+        return None
+    if fault := json_fault(path):
+        raise SavedStateError(
+            f"search state cut short: {path} is {fault}, so this search cannot be told from"
+            " another; delete that file to start the search afresh"
+        )
+    return json.loads(path.read_text())
 
 
 def has_state(directory: Path) -> bool:

@@ -108,10 +108,14 @@ def open_search(directory: Path, fingerprint: dict) -> str:
     """Resume the saved search only if it has this fingerprint; otherwise start afresh.
 
     Returns ``"resumed"``, ``"fresh"`` (another search's state was deleted) or ``"new"``.
+    Saved state cut short is mended or refused first (``keras_search.check_saved_state``:
+    each mend said in one line; ``SavedStateError`` names the file and what to delete).
     """
     if keras_search.has_state(directory):
         stored = keras_search.stored_fingerprint(directory)
         if stored == fingerprint:
+            for line in keras_search.check_saved_state(directory):
+                log.warning("%s", line)
             log.info("search state in %s has this search's fingerprint: resuming it", directory)
             return "resumed"
         differs = sorted(k for k in fingerprint if (stored or {}).get(k) != fingerprint[k])
