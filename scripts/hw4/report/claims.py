@@ -146,14 +146,19 @@ def render_claim(
     )
 
 
-def glance_rows(catalogue: dict[str, dict], claims: dict[str, Claim]) -> list[dict]:
-    """The claims marked for the results-at-a-glance page, in catalogue order:
+def glance_rows(
+    catalogue: dict[str, dict], claims: dict[str, Claim], section_order: list[str]
+) -> list[dict]:
+    """The claims marked for the results-at-a-glance page, in the report's section order
+    (``section_order``) and within a section in catalogue order:
     ``{"claim": Claim, "label": {"fa": ..., "en": ...}}``."""
-    return [
+    rows = [
         {"claim": claims[claim_id], "label": entry["glance"]}
         for claim_id, entry in catalogue.items()
         if entry.get("glance") and claim_id in claims
     ]
+    rank = {key: position for position, key in enumerate(section_order)}
+    return sorted(rows, key=lambda row: rank.get(row["claim"].section, len(rank)))
 
 
 def claim_function(environment: jinja2.Environment, catalogue: dict[str, dict]):

@@ -109,7 +109,9 @@ def render_html(
     html = template.render(
         css=css,
         figures=figures,
-        glance_rows=glance_rows(catalogue, context["claims"]),
+        glance_rows=glance_rows(
+            catalogue, context["claims"], [section["key"] for section in context["section_list"]]
+        ),
         # The sections with long detail for the appendix (sections/<key>.detail.html.j2).
         detail_layouts=[
             name for name in environment.list_templates() if name.endswith(".detail.html.j2")
@@ -120,35 +122,39 @@ def render_html(
 
 
 SECTION_START = re.compile(r'<section class="question[^"]*" id="sec-([\w-]+)">')
-SUBHEADING = re.compile(r'<h3 class="(fa|en)"([^>]*)>(.*?)</h3>', re.S)
+LANGUAGE_BLOCK = re.compile(r'<div class="lang-block (fa|en)"')
+SUBHEADING = re.compile(r"<h3(\s[^>]*)?>(.*?)</h3>", re.S)
 
 
 def with_subsection_contents(html: str) -> str:
-    """Each section's sub-question headings (``<h3 class="fa|en">``) listed in the contents
-    under the section's own entry, each language under its own, with page numbers.
+    """Each section's sub-question headings (``<h3>``) listed in the contents under the
+    section's own entry, each language under its own, with page numbers.
 
-    Headings get ids (``sub-<section>-<n>-<language>``) where they have none; WeasyPrint
-    also makes every heading a PDF bookmark.
+    A heading's language is its ``fa``/``en`` class, else that of the language block it
+    stands in. Headings get ids (``sub-<section>-<n>-<language>``) where they have none;
+    WeasyPrint also makes every heading a PDF bookmark.
     """
     starts = [(m.start(), m.group(1)) for m in SECTION_START.finditer(html)]
+    blocks = [(m.start(), m.group(1)) for m in LANGUAGE_BLOCK.finditer(html)]
     entries: dict[tuple[str, str], list[tuple[str, str]]] = {}
     pieces, position = [], 0
     for match in SUBHEADING.finditer(html):
         owners = [key for start, key in starts if start < match.start()]
-        if not owners:
+        attributes, text = match.group(1) or "", match.group(2)
+        declared = re.search(r'\bclass="(fa|en)\b', attributes)
+        inside = [language for start, language in blocks if start < match.start()]
+        language = declared.group(1) if declared else (inside[-1] if inside else None)
+        if not owners or language is None:
             continue
-        section, language, attributes, text = owners[-1], *match.groups()
+        section = owners[-1]
         found = re.search(r'\bid="([^"]+)"', attributes)
         count = len(entries.setdefault((section, language), []))
         anchor = found.group(1) if found else f"sub-{section}-{count + 1}-{language}"
         if not found:
             attributes += f' id="{anchor}"'
-        plain = re.sub(r"<[^>]+>", "", text).strip()
-        entries[(section, language)].append((anchor, plain))
-        pieces += [
-            html[position : match.start()],
-            f'<h3 class="{language}"{attributes}>{text}</h3>',
-        ]
+        # The heading's own markup, so that a Latin run in a Persian title stays isolated.
+        entries[(section, language)].append((anchor, text.strip()))
+        pieces += [html[position : match.start()], f"<h3{attributes}>{text}</h3>"]
         position = match.end()
     html = "".join(pieces) + html[position:]
 
