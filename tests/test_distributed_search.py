@@ -1,6 +1,6 @@
 """KerasTuner's distributed search on local worker processes (CPU), on a few hundred real
 digits: the workers share one oracle, a killed worker loses no trial, the chief listens
-on the loopback only."""
+on the loopback only and answers its own workers only (the search's token)."""
 
 from __future__ import annotations
 
@@ -80,8 +80,8 @@ def test_two_workers_share_one_search(digits, tmp_path, caplog):
     seen = {}
     serve = distributed_search.serve_oracle
 
-    def spy(oracle, host, planned):
-        server, port, assigned = serve(oracle, host, planned)
+    def spy(oracle, host, planned, token):
+        server, port, assigned = serve(oracle, host, planned, token)
         seen["listening"] = listening_sockets(port)
         seen["host"] = host
         return server, port, assigned
@@ -273,3 +273,97 @@ def test_a_search_saved_without_tuner0s_file_is_still_resumed(digits, tmp_path):
     tuner = keras_search.make_tuner(settings, setup["build"], search, 3)
     assert sorted(tuner.oracle.trials) == [r["trial"] for r in first["trials"]]
     assert all(t.status == "COMPLETED" for t in tuner.oracle.trials.values())
+
+
+# --- the search's token: the oracle answers its own workers only -------------------------
+
+
+@pytest.fixture
+def served_oracle(tmp_path):
+    """A random-search oracle served as the chief serves it, with its token."""
+    hp = kt.HyperParameters()
+    hp.Int("units", 8, 64, step=8)
+    oracle = kt.oracles.RandomSearchOracle(
+        objective="val_accuracy", max_trials=5, hyperparameters=hp, seed=1
+    )
+    oracle._set_project_dir(str(tmp_path), "p")  # as a tuner does
+    token = distributed_search.new_token()
+    server, port, _ = distributed_search.serve_oracle(oracle, "127.0.0.1", 5, token)
+    yield oracle, port, token
+    server.stop(grace=None)
+
+
+def oracle_stub(port, interceptor=None):
+    import grpc
+    from keras_tuner.src import protos
+
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    if interceptor is not None:
+        channel = grpc.intercept_channel(channel, interceptor)
+    return protos.get_service_grpc().OracleStub(channel), protos.get_service()
+
+
+@pytest.mark.parametrize("sent", [None, "", "0" * 64, "wrong"])
+def test_a_call_without_the_searchs_token_is_refused_and_changes_nothing(served_oracle, sent):
+    import grpc
+
+    oracle, port, token = served_oracle
+    stub, service = oracle_stub(port)
+    metadata = None if sent is None else [(distributed_search.TOKEN_METADATA, sent)]
+    before = json.dumps(oracle.get_state(), sort_keys=True, default=str)
+    wider = kt.HyperParameters()
+    wider.Int("units", 8, 4096, step=8)
+    wider.Choice("backdoor", ["yes"])
+    calls = [
+        lambda: stub.CreateTrial(
+            service.CreateTrialRequest(tuner_id="intruder"), metadata=metadata
+        ),
+        lambda: stub.UpdateSpace(
+            service.UpdateSpaceRequest(hyperparameters=wider.to_proto()), metadata=metadata
+        ),
+        lambda: stub.EndTrial(service.EndTrialRequest(), metadata=metadata),
+        lambda: stub.GetSpace(service.GetSpaceRequest(), metadata=metadata),
+        lambda: stub.GetBestTrials(service.GetBestTrialsRequest(num_trials=1), metadata=metadata),
+    ]
+    for call in calls:
+        with pytest.raises(grpc.RpcError) as refused:
+            call()
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert "token is missing or wrong" in refused.value.details()
+    assert oracle.trials == {} and oracle.ongoing_trials == {}
+    assert "backdoor" not in [p.name for p in oracle.hyperparameters.space]
+    assert json.dumps(oracle.get_state(), sort_keys=True, default=str) == before
+
+
+def test_a_worker_sends_the_token_with_every_call_and_is_served(served_oracle, monkeypatch):
+    from keras_tuner.src.distribute import oracle_client
+
+    from hw4.methods import search_worker
+
+    oracle, port, token = served_oracle
+    monkeypatch.setattr(oracle_client, "OracleClient", oracle_client.OracleClient)  # restored
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", str(port))
+    monkeypatch.setenv("KERASTUNER_TUNER_ID", "tuner0")
+    search_worker.send_token_with_every_call(token)
+    client = oracle_client.OracleClient(oracle)
+    assert [p.name for p in client.get_space().space] == ["units"]
+    trial = client.create_trial("tuner0")
+    assert trial.status == "RUNNING" and trial.trial_id in oracle.trials
+
+
+def test_the_token_reaches_the_workers_environment_only(tmp_path, monkeypatch):
+    from hw4.errors import RunFailure
+    from hw4.methods import search_worker
+
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    made = distributed_search.make_plan(2, "d.npz", 2, str(tmp_path / "locks"))
+    token = distributed_search.new_token()
+    assert len(token) == 64 and token != distributed_search.new_token()
+    env = distributed_search.worker_environment(made, "tuner1", "127.0.0.1", 5000, None, token)
+    assert env[distributed_search.TOKEN_ENV] == token
+    assert distributed_search.TOKEN_ENV not in os.environ  # the chief keeps it to itself
+    with pytest.raises(RunFailure, match="HW4_SEARCH_TOKEN is not set"):
+        search_worker.send_token_with_every_call("")
+    with pytest.raises(ValueError, match="token is empty"):
+        distributed_search.token_check("")

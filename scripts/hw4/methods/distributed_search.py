@@ -13,6 +13,11 @@ What this module adds to KerasTuner's mode:
   inside the job's own allocation (no scheduler of our own);
 - a port chosen free by the operating system on the loopback (or, for a job spread over
   several Slurm nodes, on the chief node's own address), never on every interface;
+- a secret per search: KerasTuner's oracle server takes any call that reaches its port
+  (another user's process on the machine or node could ask for trials, report made-up
+  scores or rewrite the search space). The chief draws a random token, hands it to its
+  own workers only, through their environment (never a file), and refuses every call
+  without it (``TokenCheck``); each worker sends it with every call (``search_worker``);
 - supervision: a worker that dies mid-trial does not lose the search. The chief ends its
   trial as ``INVALID``, which KerasTuner's oracle sends back to the queue once
   (``max_retries_per_trial``) for another worker, then marks ``FAILED``; the others go
@@ -43,6 +48,8 @@ import keras_tuner as kt
 
 log = logging.getLogger("hw4")
 
+TOKEN_ENV = "HW4_SEARCH_TOKEN"  # the search's secret, in a worker's environment only
+TOKEN_METADATA = "hw4-search-token"  # the gRPC metadata key a worker sends it under
 WORKERS_DIR = "workers"  # inside the search folder: the workers' spec and error reports
 TRIAL_ERROR_EXIT = 3  # a worker's exit status when a trial failed with TrialError
 RETRIES_AFTER_A_DEATH = 1  # how often a dead worker's trial is run again elsewhere
@@ -128,12 +135,46 @@ def chief_host(engine: str) -> str:
     return outside[0]
 
 
-def serve_oracle(oracle, host: str, planned: int):
-    """Serve ``oracle`` over gRPC on ``host`` at a port the operating system picks.
+def new_token() -> str:
+    """A search's secret: 256 random bits, as text for gRPC metadata."""
+    import secrets
+
+    return secrets.token_hex(32)
+
+
+def token_check(token: str):
+    """A gRPC server interceptor that lets through only calls carrying ``token`` under
+    ``TOKEN_METADATA``; any other call ends ``UNAUTHENTICATED`` before the oracle sees it."""
+    import hmac
+
+    import grpc
+
+    if not token:
+        raise ValueError("the search's token is empty")
+
+    def refuse(request, context):
+        context.abort(grpc.StatusCode.UNAUTHENTICATED, "this search's token is missing or wrong")
+
+    refused = grpc.unary_unary_rpc_method_handler(refuse)
+
+    class TokenCheck(grpc.ServerInterceptor):
+        def intercept_service(self, continuation, handler_call_details):
+            given = dict(handler_call_details.invocation_metadata or ()).get(TOKEN_METADATA, "")
+            # compare_digest: the time taken says nothing about how much of a guess was right.
+            if isinstance(given, str) and hmac.compare_digest(given.encode(), token.encode()):
+                return continuation(handler_call_details)
+            return refused  # the oracle's methods are all unary-unary
+
+    return TokenCheck()
+
+
+def serve_oracle(oracle, host: str, planned: int, token: str):
+    """Serve ``oracle`` over gRPC on ``host`` at a port the operating system picks, to
+    callers that send ``token`` (``token_check``) and to no one else.
 
     Logs "trial k of n (id X) to tunerN" as trials are handed out and keeps which worker
     was given each trial in ``assigned`` (trial id -> tuner ids, in order). Returns
-    ``(server, port, assigned)``.
+    ``(server, port, assigned)``. Raises ``ValueError`` for an empty token.
     """
     import grpc
     from keras_tuner.src import protos
@@ -161,7 +202,9 @@ def serve_oracle(oracle, host: str, planned: int):
 
     # One thread: the oracle's methods hold its lock anyway, and one thread keeps the
     # order in which workers are served the order in which they asked.
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=1), interceptors=[token_check(token)]
+    )
     protos.get_service_grpc().add_OracleServicer_to_server(LoggedServicer(oracle), server)
     port = server.add_insecure_port(f"{host}:0")
     if port == 0:
@@ -188,18 +231,20 @@ def worker_command(plan: WorkerPlan, spec_path: Path) -> list[str]:
     ]
 
 
-def start_worker(plan: WorkerPlan, spec_path: Path, tuner_id: str, host: str, port: int, gpu):
-    """Start worker ``tuner_id``. Its lines go to the chief's stderr (the rule's log).
-
-    ``gpu``: the GPU the chief claimed, handed to worker 0 (the chief trains nothing while
-    the workers run); the other local workers claim their own through the lock files.
-    """
+def worker_environment(
+    plan: WorkerPlan, tuner_id: str, host: str, port: int, gpu, token: str
+) -> dict[str, str]:
+    """The environment worker ``tuner_id`` starts with: this process's, the oracle's
+    address, the search's ``token`` (under ``TOKEN_ENV``: an environment is readable by
+    this user alone, where the spec file might not be), and for a local worker the chief's
+    pid and its GPU (see ``start_worker``)."""
     env = dict(os.environ)
     env.update(
         {
             "KERASTUNER_TUNER_ID": tuner_id,
             "KERASTUNER_ORACLE_IP": host,
             "KERASTUNER_ORACLE_PORT": str(port),
+            TOKEN_ENV: token,
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(SCRIPTS_DIR), env.get("PYTHONPATH", "")) if p
             ),
@@ -213,9 +258,21 @@ def start_worker(plan: WorkerPlan, spec_path: Path, tuner_id: str, host: str, po
         env.pop("CUDA_VISIBLE_DEVICES", None)
         if gpu is not None and tuner_id == "tuner0":
             env["CUDA_VISIBLE_DEVICES"] = str(gpu)
+    return env
+
+
+def start_worker(
+    plan: WorkerPlan, spec_path: Path, tuner_id: str, host: str, port: int, gpu, token: str
+):
+    """Start worker ``tuner_id`` (environment: ``worker_environment``). Its lines go to the
+    chief's stderr (the rule's log).
+
+    ``gpu``: the GPU the chief claimed, handed to worker 0 (the chief trains nothing while
+    the workers run); the other local workers claim their own through the lock files.
+    """
     return subprocess.Popen(
         worker_command(plan, spec_path),
-        env=env,
+        env=worker_environment(plan, tuner_id, host, port, gpu, token),
         stdin=subprocess.DEVNULL,
         # KerasTuner 1.4.8 prints a debug value on stdout whenever it serialises a
         # conditional hyperparameter (conditions.Parent.to_proto); the worker's own lines
@@ -302,7 +359,8 @@ def run(tuner, plan: WorkerPlan, spec: dict, directory: Path, planned: int) -> d
     # The serving threads print KerasTuner's debug values (see start_worker): not to the
     # terminal.
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        server, port, assigned = serve_oracle(tuner.oracle, host, planned)
+        token = new_token()
+        server, port, assigned = serve_oracle(tuner.oracle, host, planned, token)
         log.info(
             "oracle served on %s:%d; starting %d workers (%s, %d threads each)",
             host,
@@ -313,7 +371,9 @@ def run(tuner, plan: WorkerPlan, spec: dict, directory: Path, planned: int) -> d
         )
         start = time.perf_counter()
         try:
-            deaths, replacements = supervise(tuner.oracle, plan, spec_path, host, port, directory)
+            deaths, replacements = supervise(
+                tuner.oracle, plan, spec_path, host, port, directory, token
+            )
         finally:
             server.stop(grace=5)
     tuner.oracle.save()
@@ -326,8 +386,11 @@ def run(tuner, plan: WorkerPlan, spec: dict, directory: Path, planned: int) -> d
     }
 
 
-def supervise(oracle, plan: WorkerPlan, spec_path: Path, host: str, port: int, directory):
-    """Start the workers and wait for them; handle each one's end. Returns the deaths."""
+def supervise(
+    oracle, plan: WorkerPlan, spec_path: Path, host: str, port: int, directory, token: str
+):
+    """Start the workers (each given ``token``) and wait for them; handle each one's end.
+    Returns the deaths."""
     from hw4.errors import RunFailure
     from hw4.methods.keras_search import TrialError
 
@@ -336,7 +399,7 @@ def supervise(oracle, plan: WorkerPlan, spec_path: Path, host: str, port: int, d
 
     def start(tuner_id: str, why: str = "") -> None:
         workers[tuner_id] = running[tuner_id] = start_worker(
-            plan, spec_path, tuner_id, host, port, gpu
+            plan, spec_path, tuner_id, host, port, gpu, token
         )
         log.info("worker %s started%s (pid %d)", tuner_id, why, workers[tuner_id].pid)
         (directory / WORKERS_DIR / "pids.json").write_text(

@@ -3,7 +3,7 @@
 Started by ``hw4.methods.distributed_search.run`` (as a child process, or as a Slurm task
 through ``srun``) with ``KERASTUNER_TUNER_ID``, ``KERASTUNER_ORACLE_IP`` and
 ``KERASTUNER_ORACLE_PORT`` set: KerasTuner then makes this tuner's oracle a client of the
-chief's. SPEC is the chief's JSON file: the tuning settings, seed, search folder and
+chief's, which sends the search's token (``HW4_SEARCH_TOKEN``) with every call. SPEC is the chief's JSON file: the tuning settings, seed, search folder and
 the worker plan (data file, threads, GPU lock folder).
 
 Exit status: 0 when the oracle says the search is over; ``TRIAL_ERROR_EXIT`` when a
@@ -37,6 +37,40 @@ def patient(create_trial):
         return trial
 
     return create
+
+
+def send_token_with_every_call(token: str) -> None:
+    """Make every KerasTuner oracle client of this process send ``token`` with each call.
+
+    KerasTuner builds its client (``OracleClient``: a plain channel, no credentials) inside
+    the tuner's constructor, which already calls the chief; the class is swapped here, in
+    this worker process alone, for one whose channel adds the token as gRPC metadata.
+    Raises ``hw4.errors.RunFailure`` when the token is empty (a worker not started by a
+    chief): the chief would refuse its every call."""
+    import grpc
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute import oracle_client
+
+    from hw4.errors import RunFailure
+    from hw4.methods.distributed_search import TOKEN_ENV, TOKEN_METADATA
+
+    if not token:
+        raise RunFailure(f"{TOKEN_ENV} is not set: a worker is started by its search's chief")
+
+    class AddToken(grpc.UnaryUnaryClientInterceptor):
+        def intercept_unary_unary(self, continuation, details, request):
+            # gRPC's call details are a namedtuple: a copy with the token added.
+            metadata = [*(details.metadata or ()), (TOKEN_METADATA, token)]
+            return continuation(details._replace(metadata=metadata), request)
+
+    class TokenOracleClient(oracle_client.OracleClient):
+        def __init__(self, oracle):
+            super().__init__(oracle)
+            address = f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}"
+            channel = grpc.intercept_channel(grpc.insecure_channel(address), AddToken())
+            self.stub = protos.get_service_grpc().OracleStub(channel)
+
+    oracle_client.OracleClient = TokenOracleClient
 
 
 def follow_chief() -> None:
@@ -95,7 +129,10 @@ def main(spec_path: str) -> int:
 
     from hw4.io.files import read_npz
     from hw4.methods import keras_search
+    from hw4.methods.distributed_search import TOKEN_ENV
 
+    # Out of the environment at once: nothing this worker starts needs the secret.
+    send_token_with_every_call(os.environ.pop(TOKEN_ENV, ""))
     settings = spec["settings"]
     setup = keras_search.search_setup(read_npz(plan["data_path"]), settings, spec["seed"])
     tuner = keras_search.make_tuner(
