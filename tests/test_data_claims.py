@@ -46,7 +46,8 @@ def test_the_data_claims_follow_the_provenance(record, source, subset):
     assert found["data.mnist_source"].verdict == source
     assert found["data.mnist_subset"].verdict == subset
     values = found["data.mnist_subset"].values
-    assert values["images_used"] == record["counts"]["train"]["total"] + (
-        record["counts"]["test"]["total"]
+    assert (
+        values["images_used"]
+        == record["counts"]["train"]["total"] + (record["counts"]["test"]["total"])
     )
     assert values["images_available"] == sum(record["images_before_subset"].values())

@@ -7,17 +7,16 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import re
 
 import pytest
 import yaml
 from conftest import REPO
 from sections import plain_text, render_section
-from test_q7_section import artifacts as q7_artifacts
 
 from hw4.io.files import write_json
 from hw4.methods.proportion_interval import wilson_interval
 from hw4.report import context
+from hw4.report.sections import data
 
 ORIGINAL = yaml.safe_load((REPO / "report" / "original_handin.yaml").read_text(encoding="utf-8"))
 FIGURES = {
@@ -120,21 +119,38 @@ def best(test_accuracy: float, search_accuracy: float, test_images: int = 10000)
     }
 
 
-def tuning_context(tmp_path, best_record: dict, cnn_accuracy: float | None = None) -> dict:
+def tuning_context(tmp_path, best_record: dict, paired: dict | None = None) -> dict:
+    """The tuning section's context as the report builds it: loader, comparison with the
+    original, claims (hw4.report.sections.tuning), and the listing its layout shows."""
+    from hw4.report.sections import tuning
+
     inputs = {"tuning_best": tmp_path / "best.json", "tuning_trials": tmp_path / "trials.csv"}
     write_json(inputs["tuning_best"], best_record)
     with inputs["tuning_trials"].open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, ["trial", "conv_layers", "status"])
+        writer = csv.DictWriter(handle, ["trial", "conv_layers", "status", "best_val_accuracy"])
         writer.writeheader()
-        writer.writerow({"trial": "0007", "conv_layers": 2, "status": "COMPLETED"})
-    if cnn_accuracy is not None:
-        cnn, _ = q7_artifacts()
-        cnn.update(test_accuracy=cnn_accuracy, test_images=best_record["test_images"])
-        inputs["cnn_metrics"] = tmp_path / "cnn.json"
-        write_json(inputs["cnn_metrics"], cnn)
-    section = context.tuning_section(inputs)
-    section["versus_original"] = context.versus_original(section, ORIGINAL)
-    return section
+        writer.writerow(
+            {"trial": "0007", "conv_layers": 2, "status": "COMPLETED", "best_val_accuracy": 0.9}
+        )
+    if paired is not None:
+        inputs["paired_test"] = tmp_path / "paired.json"
+        write_json(inputs["paired_test"], paired)
+    mnist = mnist_provenance(source="download")
+    section = tuning.load(inputs)
+    section["versus_original"] = tuning.versus_original(section, ORIGINAL, mnist)
+    values = {"tuning": section, "data": {"mnist": mnist}, "original": ORIGINAL}
+    values["claims"] = {claim.id: claim for claim in tuning.claims(values)}
+    values["listings"] = {
+        "model_builder": {
+            "html": "<pre>def make_builder(): ...</pre>",
+            "file": "scripts/hw4/methods/search_space.py",
+            "function": "make_builder",
+            "first_line": 1,
+            "last_line": 2,
+        }
+    }
+    values["provenance"] = {"git": {"commit": "0" * 40, "dirty": False}}
+    return values
 
 
 def render(section: str, values: dict) -> dict[str, str]:
@@ -152,53 +168,52 @@ def render(section: str, values: dict) -> dict[str, str]:
     return pages
 
 
-def tuning_pages(tmp_path, best_record: dict, cnn_accuracy: float | None = None) -> dict:
-    data = {"mnist": mnist_provenance(source="download")}
-    return render(
-        "tuning", {"tuning": tuning_context(tmp_path, best_record, cnn_accuracy), "data": data}
-    )
+def tuning_pages(tmp_path, best_record: dict, paired: dict | None = None) -> dict:
+    return render("tuning", tuning_context(tmp_path, best_record, paired))
 
 
 @pytest.mark.parametrize(
     ("accuracy", "english", "persian"),
     [
-        (0.9480, "within the noise of it: the two intervals overlap", "در حد نوفهٔ آن است"),
-        (0.9900, "points above it, beyond the noise", "واحد درصد بالاتر از آن است"),
-        (0.9000, "points below it, beyond the noise", "واحد درصد پایین‌تر از آن است"),
+        (0.9480, "level with the original, within the noise", "در حد نوفه و هم‌تراز پاسخ اصلی"),
+        (0.9900, "above the original, beyond the noise", "بالاتر از پاسخ اصلی و بیرون از نوفه"),
+        (0.9000, "below the original, beyond the noise", "پایین‌تر از پاسخ اصلی و بیرون از نوفه"),
     ],
 )
 def test_tuned_against_the_original_is_within_the_noise_only_when_the_intervals_overlap(
     tmp_path, accuracy, english, persian
 ):
-    pages = tuning_pages(tmp_path, best(accuracy, accuracy))
+    record = best(accuracy, accuracy)
+    record["train_images"] = 60000
+    pages = tuning_pages(tmp_path, record)
     assert english in pages["en"]
     assert persian in pages["fa"]
-    verdicts = ["within the noise of it", "points above it", "points below it"]
+    verdicts = ["level with the original", "above the original", "below the original"]
     assert sum(verdict in pages["en"] for verdict in verdicts) == 1
     low, high = wilson_interval(ORIGINAL["tuning"]["test_accuracy"], 10000)
     assert f"[{low:.4f}, {high:.4f}]" in pages["en"]
 
 
-def test_retrained_against_search_and_q7_flip_with_the_intervals(tmp_path):
-    # On 1,000 test images 0.95 and 0.96 overlap; on 10,000, 0.95 and 0.99 do not.
-    close = tuning_pages(tmp_path, best(0.96, 0.95, test_images=1000), cnn_accuracy=0.955)
-    assert close["en"].count("within the noise (the 95% intervals overlap)") == 2
-    assert close["fa"].count("در حد نوفه (بازه‌های ۹۵٪ هم‌پوشانی دارند)") == 2
-    apart = tuning_pages(tmp_path, best(0.99, 0.95), cnn_accuracy=0.90)
-    assert "within the noise (the 95% intervals overlap)" not in apart["en"]
-    assert apart["en"].count("beyond the noise (the 95% intervals do not overlap)") == 2
-    assert apart["fa"].count("بیرون از حد نوفه (بازه‌های ۹۵٪ هم‌پوشانی ندارند)") == 2
-    low, high = wilson_interval(0.90, 10000)
-    assert f"0.9000 [{low:.4f}, {high:.4f}]" in apart["en"]
+def test_retrained_against_search_states_the_change_and_q7_is_compared_by_mcnemar(tmp_path):
+    paired = {"n": 10000, "tuned_accuracy": 0.99, "q7_accuracy": 0.985, "b": 30, "c": 28}
+    close = tuning_pages(tmp_path, best(0.96, 0.95), {**paired, "p_value": 0.89})
+    assert "1.00 points more" in close["en"] and "واحد درصد بیشتر" in close["fa"]
+    assert "Not separated" in close["en"] and "جدا نمی‌شوند" in close["fa"]
+    apart = tuning_pages(tmp_path, best(0.95, 0.99), {**paired, "b": 90, "p_value": 1e-6})
+    assert "4.00 points less" in apart["en"] and "واحد درصد کمتر" in apart["fa"]
+    assert "The tuned CNN is better" in apart["en"] and "&lt; 0.001" in apart["en"]
+    assert "شبکهٔ تنظیم‌شده بهتر است" in apart["fa"]
 
 
 def test_the_target_sentence_takes_its_budget_and_size_from_the_artifact(tmp_path):
     record = best(0.95, 0.95)
     record["target"]["budget"] = {**BUDGET, "max_epochs": 20}
     record["target"]["train_images"] = 12345
-    pages = tuning_pages(tmp_path, record)
-    assert "max_epochs=20" in pages["en"] and "12,345 training images" in pages["en"]
-    assert "max_epochs=20" in pages["fa"] and "max_epochs 10" not in pages["en"]
+    values = tuning_context(tmp_path, record)
+    assert "max_epochs=20" in values["claims"]["tuning.target"].values["budget"]
+    pages = render("tuning", values)
+    assert "12,345 training images" in pages["en"] and "۱۲٬۳۴۵" in pages["fa"]
+    assert "max_epochs 10" not in pages["en"]
 
 
 def test_the_workers_sentence_appears_only_for_a_distributed_search(tmp_path):
@@ -281,25 +296,6 @@ def test_small_batch_accuracies_are_called_within_the_noise_by_their_intervals(t
     assert f"0.1000 [{low:.4f}, {high:.4f}]" in apart["en"]
 
 
-def test_q7_prints_its_test_accuracy_with_its_interval(tmp_path):
-    cnn, gradcam = q7_artifacts()
-    for name, record in (("cnn_metrics", cnn), ("gradcam_metrics", gradcam)):
-        write_json(tmp_path / f"{name}.json", record)
-    (tmp_path / "history.csv").write_text("epoch,val_accuracy\n1,0.9\n")
-    q7 = context.q7_section(
-        {
-            "cnn_metrics": tmp_path / "cnn_metrics.json",
-            "gradcam_metrics": tmp_path / "gradcam_metrics.json",
-            "cnn_history": tmp_path / "history.csv",
-        }
-    )
-    pages = render("q7", {"q7": q7})
-    low, high = wilson_interval(cnn["test_accuracy"], cnn["test_images"])
-    assert f"[{low:.4f}, {high:.4f}]" in pages["en"]
-    assert re.search(r"95% interval \d+\.\d\d% to \d+\.\d\d% on 10,000 test images", pages["en"])
-    assert "بازهٔ ۹۵٪" in pages["fa"]
-
-
 def test_what_keras_momentum_leaves_follows_the_configured_updates(tmp_path):
     from hw4.report.sections import q6
 
@@ -340,4 +336,4 @@ def test_an_artifact_from_before_a_field_existed_is_refused_naming_file_and_rule
     record = mnist_provenance()
     del record["images_before_subset"]
     with pytest.raises(context.MissingArtifact, match="rerun rule mnist"):
-        context.mnist_origin(record, "mnist.provenance.json")
+        data.mnist_origin(record, "mnist.provenance.json")

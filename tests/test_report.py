@@ -64,11 +64,15 @@ SECTIONS = REPO / "report" / "templates" / "sections"
     + ["appendix"],
 )
 def test_every_part_of_a_language_template_is_laid_out(key):
-    """A part the layout does not name would never be shown; a part it names that neither
-    language has would show nothing."""
-    laid_out = re.findall(
-        r'm\.texts\("' + key + r'", "(\w+)"\)', (SECTIONS / f"{key}.html.j2").read_text()
-    )
+    """A part the layouts (the body's and the appendix's detail) do not name would never be
+    shown; a part they name that neither language has would show nothing."""
+    layouts = [SECTIONS / f"{key}.html.j2", SECTIONS / f"{key}.detail.html.j2"]
+    laid_out = [
+        part
+        for layout in layouts
+        if layout.exists()
+        for part in re.findall(r'm\.texts\("' + key + r'", "(\w+)"\)', layout.read_text())
+    ]
     assert laid_out and len(laid_out) == len(set(laid_out)), laid_out
     parts = {
         language: set(
@@ -182,7 +186,9 @@ def test_an_empty_student_setting_is_named_unless_preview(report, named):
 
 
 def test_the_run_says_once_at_its_start_that_the_name_is_empty(tmp_path):
-    result = run_snakemake(tmp_path, "-n", "--cores", "1")
+    unnamed = tmp_path / "unnamed.yaml"
+    unnamed.write_text('report: {student_name: "", student_id: ""}\n')
+    result = run_snakemake(tmp_path, "-n", "--cores", "1", configfile=unnamed)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if "report.student_name" in line]
     assert len(lines) == 1 and "title page" in lines[0]
