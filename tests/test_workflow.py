@@ -416,3 +416,72 @@ def test_each_sub_question_heading_is_a_bookmark_and_listed_in_the_contents(run)
     for heading in headings:
         plain = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", heading)).strip())
         assert any(plain == normalise(title).strip() for title in bookmarks), plain
+
+
+def planned_rules(result) -> set[str]:
+    """The rules a dry run would run, from its job-stats table."""
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = result.stdout + result.stderr
+    if "Nothing to be done" in text:
+        return set()
+    table = text.split("Job stats:")[1].split("\n\n")[0]
+    rows = [line.split() for line in table.splitlines()[3:]]
+    return {row[0] for row in rows if len(row) == 2 and row[0] != "total"}
+
+
+@pytest.mark.slow
+def test_an_edited_method_reruns_exactly_the_rules_that_import_it(run, tmp_path):
+    """A copy of the project, dry-run against the tiny build: editing hw4/methods/shapes.py
+    plans Q5's rule (and the report after it); an unrelated edit and an unchanged copy plan
+    nothing of the analysis. The report is planned in every case here only because the copy's
+    templates live under another path (its inputs are the repository's files)."""
+    copy = tmp_path / "project"
+    shutil.copytree(
+        REPO,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "results", ".snakemake", "resources", "__pycache__"
+        ),
+    )
+
+    def plan() -> set[str]:
+        result = subprocess_snakemake(copy, run)
+        return planned_rules(result) - {"report"}
+
+    assert plan() == set()
+    readme = copy / "README.md"
+    readme.write_text(readme.read_text() + "\nA note.\n")
+    assert plan() == set()
+    shapes = copy / "scripts" / "hw4" / "methods" / "shapes.py"
+    shapes.write_text(shapes.read_text() + "\n# An edit.\n")
+    assert plan() == {"q5_shapes"}
+    mnist_cnn = copy / "scripts" / "hw4" / "methods" / "mnist_cnn.py"
+    mnist_cnn.write_text(mnist_cnn.read_text() + "\n# An edit.\n")
+    assert {"train_cnn", "tune_cnn", "q5_shapes"} <= plan()
+
+
+def subprocess_snakemake(project, workdir):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bin_dir = Path(sys.executable).parent
+    return subprocess.run(
+        [
+            str(bin_dir / "snakemake"),
+            "-s",
+            str(project / "Snakefile"),
+            "-d",
+            str(workdir),
+            "--configfile",
+            str(TINY),
+            "-n",
+            "--cores",
+            "1",
+            "--resources",
+            "gpu=1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

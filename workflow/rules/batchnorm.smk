@@ -26,6 +26,7 @@ rule batchnorm_checks:
     resources:
         gpu=1,
     params:
+        code=code_of("batchnorm_checks.py"),
         settings=config["batchnorm"],
         seed=SEED,
         lock_dir=config["compute"]["gpu_lock_dir"],

@@ -34,6 +34,7 @@ rule train_cnn:
     resources:
         gpu=1,
     params:
+        code=code_of("train_cnn.py"),
         settings=config["cnn"],
         seed=SEED,
         mixed_precision=config["compute"]["mixed_precision"],

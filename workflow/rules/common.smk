@@ -17,6 +17,7 @@ from hw4.config_check import (  # noqa: E402
     check_config_files,
     missing_student_details,
 )
+from hw4.io.code_fingerprint import code_fingerprint  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -44,6 +45,13 @@ def env(name):
 def in_repo(path):
     """A file that ships with the workflow, wherever the working directory is (--directory)."""
     return str(Path(workflow.basedir) / path)
+
+
+def code_of(script):
+    """The digest of every hw4 module that scripts/<script> reaches through imports: given as
+    a rule's ``code`` parameter, so that editing any of them reruns that rule and everything
+    downstream (Snakemake's params trigger; its own code trigger sees the script alone)."""
+    return code_fingerprint(in_repo(f"scripts/{script}"), in_repo("scripts"))
 
 
 def all_files_under(folder):

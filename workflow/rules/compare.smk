@@ -19,6 +19,7 @@ rule compare_cnns:
     resources:
         gpu=1,
     params:
+        code=code_of("compare_cnns.py"),
         seed=SEED,
         lock_dir=config["compute"]["gpu_lock_dir"],
     script:

@@ -17,6 +17,7 @@ rule mnist:
     conda:
         env("data")
     params:
+        code=code_of("mnist.py"),
         settings=config["data"]["mnist"],
         cache_dir="resources",
         seed=SEED,
@@ -41,6 +42,7 @@ rule consumption:
     conda:
         env("data")
     params:
+        code=code_of("consumption.py"),
         settings=CONSUMPTION,
         features=config["lstm"]["features"],
         look_back=config["lstm"]["look_back"],

@@ -39,6 +39,7 @@ rule gradcam:
     resources:
         gpu=1,
     params:
+        code=code_of("gradcam.py"),
         settings=config["gradcam"],
         seed=SEED,
         lock_dir=config["compute"]["gpu_lock_dir"],

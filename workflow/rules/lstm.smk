@@ -32,6 +32,7 @@ rule lookback_sweep:
     resources:
         gpu=1,
     params:
+        code=code_of("lookback_sweep.py"),
         settings=config["lstm"],
         look_backs=config["lookback_sweep"]["look_backs"],
         target=config["data"]["consumption"]["target_column"],
@@ -70,6 +71,7 @@ rule train_lstm:
     resources:
         gpu=1,
     params:
+        code=code_of("train_lstm.py"),
         settings=config["lstm"],
         target=config["data"]["consumption"]["target_column"],
         unit=config["data"]["consumption"]["unit"],

@@ -110,6 +110,7 @@ rule report:
     conda:
         env("report")
     params:
+        code=code_of("report.py"),
         settings=config["report"],
         preview=PREVIEW,
         # The appendix prints the config's digest, so the report follows every config change.

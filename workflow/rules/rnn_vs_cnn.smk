@@ -19,6 +19,7 @@ rule rnn_vs_cnn:
     resources:
         gpu=1,
     params:
+        code=code_of("rnn_vs_cnn.py"),
         settings=config["rnn_vs_cnn"],
         seed=SEED,
         lock_dir=config["compute"]["gpu_lock_dir"],

@@ -14,6 +14,7 @@ rule q5_shapes:
     conda:
         env("data")
     params:
+        code=code_of("q5_shapes.py"),
         input_shape=config["shapes"]["input_shape"],
         layers=config["shapes"]["layers"],
         seed=SEED,

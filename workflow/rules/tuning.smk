@@ -57,6 +57,7 @@ rule tune_cnn:
         **DISTRIBUTED_RESOURCES,
         gpu=TUNING_WORKERS,
     params:
+        code=code_of("tune_cnn.py"),
         settings=config["tuning"],
         search_dir="results/tuning/search",
         seed=SEED,
