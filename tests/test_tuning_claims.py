@@ -183,6 +183,9 @@ def best_record(**changes) -> dict:
         "search_state": "new",
         "trial_epochs": None,
         "trials_planned": 30,
+        "trials_run": 30,
+        "stopped_because": "schedule_complete",
+        "distinct_configurations": None,
         "trials_completed": 30,
         "trials_failed": 0,
         "epochs_run": 120,
@@ -279,6 +282,7 @@ def test_the_claims_follow_the_artifacts(tmp_path):
         "tuning.impossible_depths": "some_impossible",
         "tuning.failed_trials": "bounded_none_failed",
         "tuning.search_state": "new",
+        "tuning.search_end": "schedule_complete",
         "tuning.final_epochs": "continued",
     }
 
@@ -438,3 +442,30 @@ def test_compare_cnns_pairs_the_two_models_image_by_image():
     assert result["q7_accuracy"] == pytest.approx(3 / 6)
     assert result["p_value"] == pytest.approx(binomtest(2, 3, 0.5).pvalue)
     assert "created" in result["provenance"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "verdict", "english"),
+    [
+        ({}, "schedule_complete", "All 30 planned trials ran."),
+        (
+            {
+                "trials_run": 4,
+                "stopped_because": "no_new_configuration",
+                "distinct_configurations": 4,
+            },
+            "no_new_configuration",
+            "only 4 of the 30 planned trials ran, because the space held only 4 distinct",
+        ),
+    ],
+)
+def test_a_search_that_ran_out_of_configurations_says_how_many_trials_ran(
+    tmp_path, changes, verdict, english
+):
+    from hw4.report.sections.tuning import search_end_claim
+
+    claim = search_end_claim({"best": best_record(**changes)})
+    assert claim.verdict == verdict
+    environment = make_environment(TEMPLATES)
+    catalogue = load_catalogue(REPO / "report" / "claims")
+    assert english in plain_text(str(render_claim(environment, catalogue, claim, "en")))

@@ -16,6 +16,9 @@ def load(inputs: dict) -> dict:
     test digits when present (hw4.methods.proportion_interval).
     """
     best = read_json(inputs["tuning_best"])
+    # Written since the search says how it ended (a space can run out before the schedule).
+    for key in ("trials_run", "stopped_because", "distinct_configurations"):
+        required(best, key, inputs["tuning_best"], "tune_cnn")
     trials = typed_rows(inputs["tuning_trials"])
     images = best["test_images"]
     retrained = best["test_accuracy"]
@@ -184,11 +187,40 @@ def claims(context: dict) -> list[Claim]:
         impossible_depths_claim(section),
         failed_trials_claim(section),
         search_state_claim(section),
+        search_end_claim(section),
         final_epochs_claim(section),
     ]
     if section["paired"] is not None:
         made.append(versus_q7_claim(section["paired"]))
+    if searched_on_a_subset(section["best"]):
+        made.append(search_subset_claim(section))
     return made
+
+
+def searched_on_a_subset(best: dict) -> bool:
+    """Whether the search saw fewer images than the final model trained on
+    (``tuning.search_images``); a best.json written before the setting existed: no."""
+    return best.get("search_images", best["train_images"]) < best["train_images"]
+
+
+def search_subset_claim(section: dict) -> Claim:
+    """The trade of a search on a subset (``tuning.search_images``): how many of the training
+    images the search saw, how much less each of its epochs cost, and that the best
+    configuration was retrained on all of them. Made only when the subset was used."""
+    best = section["best"]
+    return Claim(
+        "tuning.search_subset",
+        "subset",
+        {
+            "search_images": best["search_images"],
+            "train_images": best["train_images"],
+            "fit_images": best["fit_images"],
+            "validation_images": best["validation_images"],
+            "share": 100 * best["search_images"] / best["train_images"],
+            "speedup": best["train_images"] / best["search_images"],
+            "search_minutes": best["seconds"] / 60,
+        },
+    )
 
 
 def versus_original_claim(section: dict, original: dict) -> Claim:
@@ -353,8 +385,24 @@ def search_state_claim(section: dict) -> Claim:
             "space": best["search_space"],
             "trial_epochs": best["trial_epochs"] or 0,
             "per_trial_epochs": best["trial_epochs"] is not None,
-            "trials": best["trials_planned"],
+            "trials": best["trials_run"],
             "epochs": best["epochs_run"],
+        },
+    )
+
+
+def search_end_claim(section: dict) -> Claim:
+    """Whether the search ran its whole schedule or stopped when its space held no new
+    configuration (best.json's ``stopped_because``), with the trials that ran of those planned."""
+    best = section["best"]
+    return Claim(
+        "tuning.search_end",
+        best["stopped_because"],
+        {
+            "trials_run": best["trials_run"],
+            "trials_planned": best["trials_planned"],
+            # None: a continuous range, so the space never runs out.
+            "distinct": best["distinct_configurations"] or 0,
         },
     )
 
