@@ -7,7 +7,6 @@ they are.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import re
@@ -24,38 +23,9 @@ from hw4.report.claims import (
     glance_rows,
     load_catalogue,
 )
+from hw4.report.fonts import FONT_FACES, font_file, foreign_fonts
 from hw4.report.formulas import formula_img, inline_math
 from hw4.report.listings import listing_css
-
-# family -> [(package module, file, style, weight)]. All static fonts: WeasyPrint
-# would otherwise instantiate a variable font on every render, which costs seconds.
-# Persian is set in IBM Plex Sans Arabic: its letters are whole glyphs, so text
-# extracted from the PDF stays readable (fonts that build letters from shared
-# skeletons and dots extract as the wrong letters).
-FONT_FACES = {
-    "IBM Plex Sans Arabic": [
-        ("fontpkg_ibm_plex_sans_arabic", "IBMPlexSansArabic-Regular.ttf", "normal", 400),
-        ("fontpkg_ibm_plex_sans_arabic", "IBMPlexSansArabic-Bold.ttf", "normal", 700),
-    ],
-    "Fira Sans": [
-        ("fontpkg_fira_sans", "FiraSans-Regular.ttf", "normal", 400),
-        ("fontpkg_fira_sans", "FiraSans-Bold.ttf", "normal", 700),
-        ("fontpkg_fira_sans", "FiraSans-Italic.ttf", "italic", 400),
-        ("fontpkg_fira_sans", "FiraSans-BoldItalic.ttf", "italic", 700),
-    ],
-    "IBM Plex Mono": [
-        ("fontpkg_ibm_plex_mono", "IBMPlexMono-Regular.ttf", "normal", 400),
-        ("fontpkg_ibm_plex_mono", "IBMPlexMono-Bold.ttf", "normal", 700),
-    ],
-}
-
-
-def font_file(module_name: str, file_name: str) -> Path:
-    module = importlib.import_module(module_name)
-    path = Path(module.ROOT) / "files" / file_name
-    if not path.exists():
-        raise FileNotFoundError(f"font {file_name} is not in the installed package {module_name}")
-    return path
 
 
 def font_face_css() -> str:
@@ -183,12 +153,16 @@ class GlyphWarnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(html: str, base_url: str | Path, date: str) -> bytes:
+def render_pdf(
+    html: str, base_url: str | Path, date: str, attachments: dict[str, str] | None = None
+) -> bytes:
     """The PDF of ``html``. WeasyPrint's warnings reach the rule's log through the root logger.
 
     ``date`` (YYYY-MM-DD) pins the timestamp fontTools writes into each embedded
     font (through SOURCE_DATE_EPOCH); WeasyPrint's own dates come from the
     dcterms meta tags of the HTML. Same artifacts, same bytes.
+    ``attachments`` (``{file name: text}``) are embedded as PDF attachments, dated ``date``
+    (``pdfdetach -list`` shows them; ``hw4.report.manifest``).
     Raises RuntimeError when a glyph or font is missing.
     """
     # WeasyPrint logs every step and page at INFO (from its import on): keep the rule's
@@ -196,16 +170,28 @@ def render_pdf(html: str, base_url: str | Path, date: str) -> bytes:
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     import weasyprint
 
-    epoch = datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()
+    stamp = datetime.fromisoformat(date).replace(tzinfo=UTC)
+    epoch = stamp.timestamp()
     os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
     handler = GlyphWarnings()
     weasyprint_log = logging.getLogger("weasyprint")
     weasyprint_log.addHandler(handler)
     try:
-        pdf = weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf(uncompressed_pdf=False)
+        document = weasyprint.HTML(string=html, base_url=str(base_url)).render()
+        pdf = document.write_pdf(
+            uncompressed_pdf=False,
+            attachments=[
+                weasyprint.Attachment(string=text, name=name, created=stamp, modified=stamp)
+                for name, text in (attachments or {}).items()
+            ],
+        )
     finally:
         weasyprint_log.removeHandler(handler)
     serious = [m for m in handler.messages if "glyph" in m.lower() or "font" in m.lower()]
+    # A character no pinned font draws is set in a system font without a warning.
+    serious += [
+        f"a font outside the pinned ones was used: {family}" for family in foreign_fonts(document)
+    ]
     if serious:
         raise RuntimeError("WeasyPrint reported font problems: " + "; ".join(serious[:5]))
     return pdf

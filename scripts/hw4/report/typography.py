@@ -10,6 +10,8 @@ Persian digits and separators (``fa``); numbers in English prose use ``num``.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from numbers import Number
 
 from markupsafe import Markup, escape
@@ -51,9 +53,19 @@ def to_persian_digits(text: str) -> str:
     )
 
 
+NUMERIC_TEXT = re.compile(r"^[-\u2212+]?\d[\d,]*(\.\d+)?$")
+
+
 def fa(value, digits: int | None = None, grouping: bool = True) -> Markup:
-    """A number in Persian digits with Persian separators, for Persian prose."""
+    """A number in Persian digits with Persian separators, for Persian prose.
+
+    Text that is a number (``"-12.5"``, ``"1,234"``) follows the rule for numbers: its minus
+    sign is U+2212 and stays on the left of the digits. Other text only has its digits made
+    Persian.
+    """
     if isinstance(value, str):
+        if NUMERIC_TEXT.match(value.strip()):
+            return signed_persian(to_persian_digits(value.strip().replace("-", MINUS)))
         return Markup(escape(to_persian_digits(value)))
     return signed_persian(to_persian_digits(format_number(value, digits, grouping)))
 
@@ -96,6 +108,27 @@ def scientific(value, digits: int = 1, lang: str = "en") -> Markup:
     )
 
 
+def text_direction(text: str) -> str:
+    """``rtl`` when the first letter with a strong direction is Arabic-script or Hebrew,
+    else ``ltr`` (the Unicode bidi algorithm's rule P2 for a paragraph's direction)."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+def isolate(text) -> Markup:
+    """A piece of the user's own text (a name, an ID, a course) set apart in its own direction,
+    so that a Latin name ending in a full stop inside a Persian line keeps the stop on its
+    right ("Reza Karimi Sr.", not ".Reza Karimi Sr"), and Persian inside an English line keeps
+    its order. WeasyPrint ignores ``unicode-bidi``; an element with ``dir`` isolates."""
+    text = str(_check(text))
+    return Markup(f'<span dir="{text_direction(text)}" class="user-text">{escape(text)}</span>')
+
+
 def ltr(text, css_class: str = "ltr") -> Markup:
     """Isolate a left-to-right run (code, a shape, an English term) inside Persian text."""
     _check(text)
@@ -122,4 +155,5 @@ FILTERS = {
     "ltr": ltr,
     "code": code,
     "shape": shape,
+    "isolate": isolate,
 }
