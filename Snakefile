@@ -35,6 +35,11 @@ rule all:
         "results/report/hw4-report.pdf",
 
 
+# Before the first job: the training planned, and what an interrupted run left (hw4.run_start).
+onstart:
+    announce_start()
+
+
 # A refused input ends the run with its one line, printed last (hw4.io.logs).
 onerror:
     from hw4.io.logs import end_with_refusals

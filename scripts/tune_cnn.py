@@ -3,6 +3,8 @@
 The search state lives in the ``search_dir`` param: a rerun of the same search (same
 fingerprint) after a kill continues from its finished trials."""
 
+import os
+
 from hw4 import figures
 from hw4.device import claim_gpu, configure_framework
 from hw4.io.files import read_json, read_npz, save_model, write_csv, write_json
@@ -15,6 +17,7 @@ device = configure_framework(
 )
 
 from hw4.methods.distributed_search import make_plan  # noqa: E402
+from hw4.methods.time_left import RUN_PLAN_VARIABLE, other_cnn_images  # noqa: E402
 from hw4.steps import tune_cnn  # noqa: E402
 
 result = tune_cnn.run(
@@ -32,6 +35,7 @@ result = tune_cnn.run(
         snakemake.params.lock_dir,
         snakemake.params.mixed_precision,
     ),
+    other_cnn_images(os.environ.get(RUN_PLAN_VARIABLE)),
 )
 save_model(result["model"], snakemake.output.model)
 write_csv(snakemake.output.trials, result["trials"], result["trial_columns"])

@@ -557,3 +557,58 @@ def check_title_page_text(config: dict) -> None:
                 f"report.{key}: the report's fonts (Fira Sans, IBM Plex Sans Arabic) have no "
                 f"letters for {shown}{more}; write it in Latin or Persian letters"
             )
+
+
+CONFIGFILE_OPTIONS = ("--configfile", "--configfiles")
+
+
+def repeated_configfile_option(argv: list[str]) -> str | None:
+    """The refusal for ``--configfile`` given twice on Snakemake's command line, or None.
+
+    Snakemake reads the option with argparse, so ``--configfile a.yaml --configfile b.yaml``
+    keeps only ``b.yaml`` and drops ``a.yaml`` without a word (``config/preview.yaml``
+    silently gone: a full-budget run instead of a preview). One option with every file
+    after it merges them in order. ``argv``: the command line (``sys.argv``)."""
+    groups: list[list[str]] = []
+    taking = False
+    for word in argv[1:]:
+        name, equals, attached = word.partition("=")
+        if name in CONFIGFILE_OPTIONS:
+            groups.append([attached] if equals else [])
+            taking = not equals
+        elif word.startswith("-"):
+            taking = False
+        elif taking:
+            groups[-1].append(word)
+    if len(groups) < 2:
+        return None
+    kept = " ".join(groups[-1])
+    dropped = " ".join(file for group in groups[:-1] for file in group)
+    every = " ".join(file for group in groups for file in group)
+    return (
+        f"--configfile given {len(groups)} times: Snakemake would keep the last ({kept}) and"
+        f" drop {dropped} without a word; give every file after one --configfile, in the"
+        f" order they apply: --configfile {every}"
+    )
+
+
+# The title page's free-text settings, drawn in the report's pinned fonts.
+FREE_TEXT_KEYS = ("student_name", "student_id", "course", "course_fa")
+
+
+def check_title_page_text(config: dict) -> None:
+    """Raise ConfigError naming the first free-text setting (``report.student_name``, ...)
+    with characters no pinned font draws, and those characters: otherwise the PDF would
+    take them from whatever system font a machine has, or show empty boxes."""
+    from hw4.report.fonts import undrawable_characters
+
+    report = config.get("report", {})
+    for key in FREE_TEXT_KEYS:
+        missing = undrawable_characters(str(report.get(key, "")))
+        if missing:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:8])
+            more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+            raise ConfigError(
+                f"report.{key}: the report's fonts (Fira Sans, IBM Plex Sans Arabic) have no "
+                f"letters for {shown}{more}; write it in Latin or Persian letters"
+            )

@@ -22,6 +22,14 @@ log = logging.getLogger("hw4")
 
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
+# ``log.info(..., extra=FILE_ONLY)``: a detail for the rule's log, kept off the terminal
+# (a trial's whole configuration, a few hundred characters).
+FILE_ONLY = {"file_only": True}
+
+
+def _for_the_terminal(record: logging.LogRecord) -> bool:
+    return not getattr(record, "file_only", False)
+
 
 def _log_uncaught(kind, value, trace) -> None:
     """sys.excepthook: bad input (``hw4.errors.InputError``) as its one line; anything else,
@@ -72,6 +80,7 @@ def setup_logging(log_path: str | os.PathLike | None) -> logging.Logger:
         log.removeHandler(handler)
     terminal_handler = logging.StreamHandler(terminal)
     terminal_handler.setFormatter(logging.Formatter(FORMAT))
+    terminal_handler.addFilter(_for_the_terminal)
     log.addHandler(terminal_handler)  # and, through the root logger, the file
     sys.excepthook = _log_uncaught
     return log

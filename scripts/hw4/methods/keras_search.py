@@ -18,6 +18,7 @@ import numpy as np
 
 from hw4.errors import RunFailure
 from hw4.io.files import write_json
+from hw4.io.logs import FILE_ONLY
 from hw4.methods.distributed_search import WORKERS_DIR
 from hw4.methods.search_space import ShapeFailure, planned_trials, sampled_values
 
@@ -116,7 +117,7 @@ def check_saved_state(directory: Path) -> list[str]:
     return said
 
 
-def make_tuner(settings: dict, build, directory: Path, seed: int, retries: int = 0):
+def make_tuner(settings: dict, build, directory: Path, seed: int, retries: int = 0, progress=None):
     """A KerasTuner tuner (``settings["tuner"]``: hyperband, random or bayesian) over ``build``.
 
     Its state lives in ``directory / PROJECT`` and is resumed when present. It logs
@@ -126,7 +127,9 @@ def make_tuner(settings: dict, build, directory: Path, seed: int, retries: int =
     failure. ``retries``: how often a trial ended ``INVALID`` runs again (KerasTuner's
     ``max_retries_per_trial``; the distributed search ends a dead worker's trial so).
     In a worker of a distributed search (``KERASTUNER_TUNER_ID`` and the oracle's address
-    set), KerasTuner makes the oracle a client of the chief's.
+    set), KerasTuner makes the oracle a client of the chief's. ``progress``: a
+    ``hw4.methods.time_left.SearchProgress`` that times each epoch, so that the progress
+    lines carry the time left (None: no time left said, as in a worker).
     """
     kind = settings["tuner"]
     base = {
@@ -149,12 +152,13 @@ def make_tuner(settings: dict, build, directory: Path, seed: int, retries: int =
                 )
                 return
             done = sum(t.status in ("COMPLETED", "FAILED") for t in trials.values())
+            log.info("trial %d of %d (id %s)", done + 1, total, trial.trial_id)
+            # The whole configuration (a few hundred characters) in the rule's log only.
             log.info(
-                "trial %d of %d (id %s): %s",
-                done + 1,
-                total,
+                "trial %s: %s",
                 trial.trial_id,
                 sampled_values(trial.hyperparameters.values),
+                extra=FILE_ONLY,
             )
 
         def on_trial_end(self, trial):
@@ -170,6 +174,14 @@ def make_tuner(settings: dict, build, directory: Path, seed: int, retries: int =
             )
             score = "" if trial.score is None else f", score {trial.score:.4f}"
             log.info("trial %s finished: %s%s", trial.trial_id, trial.status, score)
+            if progress is not None and (
+                estimate := progress.first_estimate(settings.get("search_images", 0))
+            ):
+                log.info("%s", estimate)
+
+        def on_epoch_begin(self, trial, model, epoch, logs=None):
+            super().on_epoch_begin(trial, model, epoch, logs)
+            self._epoch_started = time.perf_counter()
 
         def on_epoch_end(self, trial, model, epoch, logs=None):
             # Called through KerasTuner's own callback (the callbacks given to search()
@@ -177,12 +189,17 @@ def make_tuner(settings: dict, build, directory: Path, seed: int, retries: int =
             super().on_epoch_end(trial, model, epoch, logs)
             self._epochs_run += 1
             logs = logs or {}
+            status = ""
+            if progress is not None:
+                progress.search_epoch(time.perf_counter() - self._epoch_started)
+                status = f"; {progress.status()}"
             log.info(
-                "trial %s: epoch %d, accuracy=%.4f val_accuracy=%.4f",
+                "trial %s: epoch %d, accuracy=%.4f val_accuracy=%.4f%s",
                 trial.trial_id,
                 epoch + 1,
                 logs.get("accuracy", float("nan")),
                 logs.get("val_accuracy", float("nan")),
+                status,
             )
 
         def run_trial(self, trial, *args, **kwargs):
@@ -251,14 +268,22 @@ def search_setup(data: dict, settings: dict, seed: int) -> dict:
     ``validation_fraction``), the model ``build`` function over ``settings["space"]``, the
     ``image_shape``, the ``deepest`` depth searched and the ``depth_bound``.
 
+    With ``settings["search_images"]`` N > 0 the search sees a seeded, stratified subset
+    of N training images only, the hold-out taken from it (``search_subset``); 0 (the
+    homework's search) keeps them all. ``search_images`` in the result: the images the
+    search saw (fit and validation together).
+
     ``data``: uint8 images ``x_train`` (n, height, width) and labels ``y_train``.
     """
     from hw4.methods.mnist_cnn import scale_images
     from hw4.methods.search_space import make_builder
 
     image_shape = (*data["x_train"].shape[1:3], 1)
+    x_search, y_search = search_subset(
+        data["x_train"], data["y_train"], settings.get("search_images", 0), seed
+    )
     x_fit, x_val, y_fit, y_val = seeded_stratified_holdout(
-        scale_images(data["x_train"]), data["y_train"], settings["validation_fraction"], seed
+        scale_images(x_search), y_search, settings["validation_fraction"], seed
     )
     build, deepest, depth_bound = make_builder(
         settings["space"], image_shape, corrected=settings["search_space"] == "corrected"
@@ -270,7 +295,26 @@ def search_setup(data: dict, settings: dict, seed: int) -> dict:
         "image_shape": image_shape,
         "deepest": deepest,
         "depth_bound": depth_bound,
+        "search_images": int(len(y_search)),
     }
+
+
+def search_subset(x: np.ndarray, y: np.ndarray, images: int, seed: int):
+    """The training images a search on a subset sees: a seeded sample of ``images`` of
+    them, stratified by class (every digit keeps its share), as ``(x, y)``.
+
+    The common practice when a search is too slow: search on a subset, retrain the best
+    configuration on every training image. ``images`` 0, or at least ``len(y)``, keeps
+    them all, in their order. ``x``: images (n, ...); ``y``: labels (n,).
+    """
+    if not images or images >= len(y):
+        return x, y
+    from sklearn.model_selection import train_test_split
+
+    x_kept, _, y_kept, _ = train_test_split(
+        x, y, train_size=images, random_state=seed, stratify=y, shuffle=True
+    )
+    return x_kept, y_kept
 
 
 def seeded_stratified_holdout(x, y, fraction: float, seed: int):
@@ -368,6 +412,21 @@ def trials_table(tuner, directory: Path) -> list[dict]:
     return rows
 
 
+def epochs_already_run(tuner, directory: Path) -> int:
+    """The epochs of the trials a resumed search finished before this process (from
+    ``RUNS_FILE``): done work that a time left must not count again."""
+    runs_file = directory / RUNS_FILE
+    if not runs_file.exists():
+        return 0
+    runs = json.loads(runs_file.read_text())
+    finished = {
+        trial_id
+        for trial_id, trial in tuner.oracle.trials.items()
+        if trial.status in ("COMPLETED", "FAILED")
+    }
+    return sum(run.get("epochs", 0) for trial_id, run in runs.items() if trial_id in finished)
+
+
 def best_trial(tuner):
     return tuner.oracle.get_best_trials(1)[0]
 
@@ -378,17 +437,24 @@ def search_model(tuner):
     return tuner.get_best_models(1)[0]
 
 
-def final_training(tuner, hyperparameters, x, y, epochs: int, batch_size: int, seed: int):
+def final_training(
+    tuner, hyperparameters, x, y, epochs: int, batch_size: int, seed: int, progress=None
+):
     """Build a configuration afresh (seeded) and train it on ``x``, ``y`` for ``epochs``.
+    ``progress``: the search's ``SearchProgress``, told of each epoch (None: not told).
 
     Returns ``(model, history rows)`` (one row per epoch, with its seconds)."""
     from hw4.methods.training_log import EpochLog, history_rows
 
     keras.utils.set_random_seed(seed)
     model = tuner.hypermodel.build(hyperparameters)
-    progress = EpochLog("final model", epochs)
-    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[progress])
-    return model, history_rows(history.history, progress.seconds)
+    if progress is not None:
+        progress.plan = {**progress.plan, "final_epochs": epochs}
+    epoch_log = EpochLog("final model", epochs, search=progress)
+    history = model.fit(
+        x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[epoch_log]
+    )
+    return model, history_rows(history.history, epoch_log.seconds)
 
 
 def evaluate(model, x, y) -> tuple[float, float]:

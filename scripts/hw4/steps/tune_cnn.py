@@ -16,7 +16,7 @@ from pathlib import Path
 
 from hw4.errors import RunFailure
 from hw4.io.provenance import framework_versions, provenance
-from hw4.methods import distributed_search, keras_search
+from hw4.methods import distributed_search, keras_search, time_left
 from hw4.methods.distributed_search import WorkerPlan
 from hw4.methods.mnist_cnn import scale_images
 from hw4.methods.search_space import (
@@ -58,6 +58,8 @@ def full_mnist_target(
     checksums = set(data_provenance.get("files", {}).values())
     train_images = data_provenance.get("counts", {}).get("train", {}).get("total")
     changed = [k for k, v in TARGET_BUDGET.items() if settings[k] != v]
+    if settings.get("search_images"):  # a search on a subset is a smaller budget
+        changed.append("search_images")
     if source not in ("download", "path") or mnist_sha256 not in checksums:
         reason, detail = "data", f"the data is not the checksum-verified MNIST file ({source})"
     elif train_images != FULL_MNIST_TRAIN_IMAGES:
@@ -100,6 +102,9 @@ def search_definition(settings: dict, seed: int, train_sha256: str) -> dict:
         "train_sha256": train_sha256,
         "versions": keras_search.library_versions(),
     }
+    if settings.get("search_images"):
+        # Only when set, so that a search saved before the setting existed still resumes.
+        definition["search_images"] = settings["search_images"]
     # As it reads back from the JSON file kept beside the state (tuples become lists).
     return json.loads(json.dumps(definition))
 
@@ -209,7 +214,12 @@ def how_the_search_ended(rows: list[dict], planned: int) -> dict:
 
 
 def search_and_retrain(
-    data: dict, settings: dict, seed: int, search_dir: Path, workers: WorkerPlan | None = None
+    data: dict,
+    settings: dict,
+    seed: int,
+    search_dir: Path,
+    workers: WorkerPlan | None = None,
+    other_cnn_images: int = 0,
 ) -> dict:
     """The search, then the best configuration retrained and both models tested.
 
@@ -221,6 +231,9 @@ def search_and_retrain(
     (``epochs_chain``), and both are tested once on the test split. ``workers``: with a
     count above one, the trials run on that many worker processes (KerasTuner's
     distributed mode, ``hw4.methods.distributed_search``), this process serving the oracle.
+    Each epoch's line says the time left (``hw4.methods.time_left``); once the first trial
+    has ended, one line estimates the run's CNN training: this rule's time left and
+    ``other_cnn_images`` more training images at the pace measured.
 
     Returns a dict: the retrained ``model``, ``trials`` (trials.csv's rows, with
     ``epochs_to_best``), the final training's ``history`` rows, ``state`` (see
@@ -243,13 +256,30 @@ def search_and_retrain(
     trial_epochs = None if hyperband else settings["trial_epochs"]
     distributed = workers is not None and workers.count > 1
     log.info(
-        "tune_cnn: %s search, %d trials planned, %s",
+        "tune_cnn: %s search, %d trials planned, %s, on %s",
         settings["tuner"],
         planned,
         f"{workers.count} workers" if distributed else "one process",
+        f"a stratified subset of {setup['search_images']:,} of the {len(y_train):,} training"
+        " images (tuning.search_images); the best configuration retrains on all of them"
+        if setup["search_images"] < len(y_train)
+        else f"all {len(y_train):,} training images",
     )
     retries = distributed_search.RETRIES_AFTER_A_DEATH if distributed else 0
-    tuner = keras_search.make_tuner(settings, setup["build"], search_dir, seed, retries=retries)
+    # The time left is said by the process that trains: this one, unless workers do.
+    progress = (
+        None
+        if distributed
+        else time_left.SearchProgress(
+            {**time_left.search_plan(settings, len(y_train)), "fit_images": len(y_fit)},
+            other_images=other_cnn_images,
+        )
+    )
+    tuner = keras_search.make_tuner(
+        settings, setup["build"], search_dir, seed, retries=retries, progress=progress
+    )
+    if progress is not None:
+        progress.epochs_done = keras_search.epochs_already_run(tuner, search_dir)
     if distributed:
         spec = {
             "settings": settings,
@@ -298,7 +328,14 @@ def search_and_retrain(
         " + ".join(f"{link['epochs']} in trial {link['trial']}" for link in chain),
     )
     model, history = keras_search.final_training(
-        tuner, best.hyperparameters, x_train, y_train, final_epochs, settings["batch_size"], seed
+        tuner,
+        best.hyperparameters,
+        x_train,
+        y_train,
+        final_epochs,
+        settings["batch_size"],
+        seed,
+        progress,
     )
     test_loss, test_accuracy = keras_search.evaluate(model, x_test, y_test)
     log.info("final model: %d epochs, test accuracy %.4f", final_epochs, test_accuracy)
@@ -319,6 +356,7 @@ def search_and_retrain(
         "depth_bound": setup["depth_bound"],
         "fit_images": int(len(y_fit)),
         "validation_images": int(len(y_val)),
+        "search_images": setup["search_images"],
         "distributed": run,
         **ending,
     }
@@ -338,6 +376,7 @@ def run(
     mnist_sha256: str,
     device: dict,
     workers: WorkerPlan | None = None,
+    other_cnn_images: int = 0,
 ) -> dict:
     """Everything rule tune_cnn writes.
 
@@ -348,9 +387,11 @@ def run(
     (``stopped_because``) and the space's ``distinct_configurations`` (null: unbounded). ``data_provenance`` is the mnist
     rule's provenance (for the target check); ``device`` is what
     ``hw4.device.configure_framework`` returned; ``workers`` the worker plan of a
-    distributed search (None or a count of one: this process runs the trials).
+    distributed search (None or a count of one: this process runs the trials);
+    ``other_cnn_images`` the other CNN rules' training images, for the run's estimate
+    (``search_and_retrain``).
     """
-    result = search_and_retrain(data, settings, seed, search_dir, workers)
+    result = search_and_retrain(data, settings, seed, search_dir, workers, other_cnn_images)
     rows, best = result["trials"], result["best_trial"]
     target = full_mnist_target(settings, data_provenance, mnist_sha256, result["test_accuracy"])
     log.info(
@@ -407,6 +448,10 @@ def run(
         "params": int(result["model"].count_params()),
         "fit_images": result["fit_images"],
         "validation_images": result["validation_images"],
+        # The images the search saw (fit and validation): fewer than train_images when
+        # tuning.search_images chose a subset; the final model trains on train_images.
+        "search_images": result["search_images"],
+        "search_images_setting": settings.get("search_images", 0),
         "train_images": int(len(data["y_train"])),
         "test_images": int(len(data["y_test"])),
         "device": device["device"],
