@@ -203,3 +203,20 @@ def test_drift_rows_and_largest_difference():
     assert abs(rows[1]["running_mean"] - DRIFT_MEAN) < 0.3
     comparisons = [{"shape": [2, 3], "grad_x": 1e-9, "output_train": 3e-12}, {"grad_beta": 2e-8}]
     assert largest_difference(comparisons) == 2e-8
+
+
+def test_the_batch_sizes_are_compared_on_the_same_images_by_mcnemar():
+    from scipy.stats import binomtest
+
+    from hw4.steps.batchnorm_checks import best_versus_worst
+
+    labels = np.array([0, 1, 2, 3, 4, 5, 6, 7])
+    rows = [
+        {"batch_size": 1, "test_accuracy": 0.25, "predicted": [0, 1, 9, 9, 9, 9, 9, 9]},
+        {"batch_size": 32, "test_accuracy": 0.75, "predicted": [0, 9, 2, 3, 4, 5, 6, 9]},
+    ]
+    found = best_versus_worst(rows, np.eye(8)[labels])  # one-hot labels as the step has them
+    assert (found["best_batch"], found["worst_batch"]) == (32, 1)
+    assert (found["b"], found["c"]) == (5, 1)
+    assert found["p_value"] == pytest.approx(binomtest(5, 6, 0.5).pvalue)
+    assert found["first_accuracy"] == 0.75 and found["second_accuracy"] == 0.25

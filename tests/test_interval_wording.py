@@ -96,6 +96,9 @@ def best(test_accuracy: float, search_accuracy: float, test_images: int = 10000)
         "trials_completed": 30,
         "trials_failed": 0,
         "trials_planned": 30,
+        "trials_run": 30,
+        "stopped_because": "schedule_complete",
+        "distinct_configurations": None,
         "epochs_run": 120,
         "seconds": 500.0,
         "workers": 1,
@@ -276,24 +279,37 @@ def q6_claim_texts(tmp_path, checks: dict, claim_id: str) -> dict[str, str]:
     }
 
 
-def small_batch_pages(tmp_path, accuracies: tuple[float, float], test_images: int) -> dict:
+def small_batch_pages(
+    tmp_path, accuracies: tuple[float, float], test_images: int, discordant: tuple[int, int]
+) -> dict:
+    """The batch-size sentence for two accuracies on the same test images, ``discordant``
+    being the images only the best and only the worst batch size got right."""
+    from scipy.stats import binomtest
+
     checks = json.loads((REPO / "tests" / "artifacts" / "batchnorm_checks.json").read_text())
     checks = copy.deepcopy(checks)
     for row, accuracy in zip(checks["small_batches"]["rows"], accuracies, strict=True):
         row["test_accuracy"] = accuracy
     checks["small_batches"]["test_images"] = test_images
+    b, c = discordant
+    checks["small_batches"]["best_versus_worst"].update(
+        b=b, c=c, p_value=binomtest(b, b + c, 0.5).pvalue
+    )
     return q6_claim_texts(tmp_path, checks, "q6.small_batch_sizes")
 
 
-def test_small_batch_accuracies_are_called_within_the_noise_by_their_intervals(tmp_path):
-    close = small_batch_pages(tmp_path, (0.50, 0.52), 200)
-    assert "the 95% intervals overlap" in close["en"]
-    assert "بازه‌ها هم‌پوشانی دارند" in close["fa"]
-    apart = small_batch_pages(tmp_path, (0.10, 0.90), 1000)
-    assert "do not overlap, so the difference is beyond the noise" in apart["en"]
+def test_small_batch_sizes_are_told_apart_by_the_paired_test_on_the_same_images(tmp_path):
+    close = small_batch_pages(tmp_path, (0.50, 0.52), 200, (12, 8))
+    assert "McNemar's exact test gives = 0.503" in close["en"] and "not below 0.05" in close["en"]
+    assert "do not tell the two batch sizes apart" in close["en"]
+    assert "جدا نمی‌کنند" in close["fa"] and "مک‌نمار" in close["fa"]
+    apart = small_batch_pages(tmp_path, (0.10, 0.90), 1000, (800, 0))
+    assert (
+        "gives &lt; 0.001" in apart["en"] and "so the difference is beyond the noise" in apart["en"]
+    )
     assert "بیرون از نوفه" in apart["fa"]
     low, high = wilson_interval(0.10, 1000)
-    assert f"0.1000 [{low:.4f}, {high:.4f}]" in apart["en"]
+    assert f"0.1000 (95% interval [{low:.4f}, {high:.4f}])" in apart["en"]
 
 
 def test_what_keras_momentum_leaves_follows_the_configured_updates(tmp_path):

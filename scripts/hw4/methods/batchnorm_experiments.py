@@ -198,7 +198,12 @@ def small_cnn(batchnorm: bool, seed: int, momentum: float = SMALL_CNN_MOMENTUM):
 
 def small_batch_accuracy(x, y, x_test, y_test, batch_sizes, steps: int, seed: int) -> list[dict]:
     """Test accuracy (inference mode, running statistics) after the same number of updates
-    with each batch size, so that the running averages have had as many steps to settle."""
+    with each batch size, so that the running averages have had as many steps to settle.
+
+    Each row: ``{"batch_size", "test_accuracy", "predicted"}``, ``predicted`` the class the
+    model gives each test image (a list of n ints, in ``x_test``'s order), for a paired test
+    between batch sizes on the same images.
+    """
     rng = np.random.default_rng(seed)
     rows = []
     for number, batch in enumerate(batch_sizes, start=1):
@@ -208,7 +213,14 @@ def small_batch_accuracy(x, y, x_test, y_test, batch_sizes, steps: int, seed: in
         for indices in order.reshape(steps, batch):
             model.train_on_batch(x[indices], y[indices])
         _, accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
-        rows.append({"batch_size": batch, "test_accuracy": float(accuracy)})
+        predicted = np.argmax(model.predict(x_test, batch_size=256, verbose=0), axis=1)
+        rows.append(
+            {
+                "batch_size": batch,
+                "test_accuracy": float(accuracy),
+                "predicted": [int(label) for label in predicted],
+            }
+        )
         log.info(
             "batchnorm_checks: batch size %d (%d of %d): test accuracy %.4f after %d updates",
             batch,
@@ -258,10 +270,13 @@ def speed_and_convergence(x, y, x_val, y_val, settings: dict, seed: int) -> dict
             "epochs_to_target": reached,
         }
         log.info(
-            "batchnorm_checks: %s: median %.4f s/step, target reached at epoch %s",
+            "batchnorm_checks: %s: median %.4f s/step, %s",
             name,
             results[name]["step_seconds"]["median"],
-            reached,
+            f"validation accuracy {settings['target_accuracy']} reached at epoch {reached}"
+            if reached is not None
+            else f"validation accuracy {settings['target_accuracy']} not reached in"
+            f" {settings['max_epochs']} epochs (best {max(accuracy):.4f})",
         )
     return results
 

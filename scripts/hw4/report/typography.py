@@ -129,6 +129,23 @@ def isolate(text) -> Markup:
     return Markup(f'<span dir="{text_direction(text)}" class="user-text">{escape(text)}</span>')
 
 
+# p-values below this are printed as "< 0.001": more digits say nothing a reader can use.
+SMALLEST_P_SHOWN = 0.001
+
+
+def p_text(p: float, lang: str = "en") -> Markup:
+    """A p-value after its "p": ``= 0.042`` or ``< 0.001``, left to right (Persian digits
+    for ``lang="fa"``), so that the relation sign stays beside its number in Persian text."""
+    p = _check(p)
+    if p < SMALLEST_P_SHOWN:
+        text = f"< {format_number(SMALLEST_P_SHOWN, 3)}"
+    else:
+        text = f"= {format_number(p, 3)}"
+    if lang == "fa":
+        text = to_persian_digits(text)
+    return Markup(f'<span dir="ltr" class="num">{escape(text)}</span>')
+
+
 def ltr(text, css_class: str = "ltr") -> Markup:
     """Isolate a left-to-right run (code, a shape, an English term) inside Persian text."""
     _check(text)
@@ -156,4 +173,5 @@ FILTERS = {
     "code": code,
     "shape": shape,
     "isolate": isolate,
+    "p_text": p_text,
 }

@@ -14,6 +14,7 @@ from hw4.io.provenance import framework_versions, provenance
 from hw4.methods import batchnorm_experiments as experiments
 from hw4.methods.batchnorm import running_stats_drift
 from hw4.methods.mnist_cnn import scale_images
+from hw4.methods.paired_test import paired_comparison
 from hw4.methods.step_timing import WARMUP_CALLS, compare_timings
 
 log = logging.getLogger("hw4")
@@ -58,6 +59,22 @@ def convergence_verdict(speed: dict) -> str:
     if without_bn is None or (with_bn is not None and with_bn < without_bn):
         return "with_bn"
     return "without_bn"
+
+
+def best_versus_worst(rows: list[dict], labels) -> dict:
+    """The most and the least accurate batch sizes compared on the same test images by
+    McNemar's exact test (hw4.methods.paired_test): ``{"best_batch", "worst_batch", "n",
+    "first_accuracy", "second_accuracy", "b", "c", "p_value"}``, first = best."""
+    best = max(rows, key=lambda row: row["test_accuracy"])
+    worst = min(rows, key=lambda row: row["test_accuracy"])
+    labels = np.asarray(labels)
+    if labels.ndim > 1:  # one-hot labels
+        labels = labels.argmax(axis=1)
+    return {
+        "best_batch": best["batch_size"],
+        "worst_batch": worst["batch_size"],
+        **paired_comparison(labels, np.asarray(best["predicted"]), np.asarray(worst["predicted"])),
+    }
 
 
 def verdicts(speed: dict, folding: dict, batch_of_one: dict) -> dict:
@@ -148,7 +165,8 @@ def run(data: dict, settings: dict, seed: int, device: dict) -> dict:
             "steps": settings["small_batch_steps"],
             "train_images": len(subset["y"]),
             "test_images": len(subset["y_test"]),
-            "rows": small,
+            "rows": [{k: v for k, v in row.items() if k != "predicted"} for row in small],
+            "best_versus_worst": best_versus_worst(small, subset["y_test"]),
         },
         "speed": speed,
         "target_accuracy": settings["target_accuracy"],

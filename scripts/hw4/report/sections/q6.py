@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 
 from hw4.io.files import read_json
-from hw4.methods.proportion_interval import compare_shares, wilson_interval
+from hw4.methods.proportion_interval import wilson_interval
 from hw4.report.artifacts import required
 from hw4.report.claims import Claim
 
 KERAS_BATCHNORM_MOMENTUM = 0.99
+
+# Two batch sizes' accuracies on the same test images differ beyond the noise when McNemar's
+# exact test gives p below this (the conventional 5 % level, two-sided).
+PAIRED_TEST_LEVEL = 0.05
 # hw4.methods.batchnorm.running_stats_drift's momentum and the running variance it starts
 # from (BatchNorm.fresh): with one value per statistic the batch variance is exactly zero,
 # so the running variance ends at exactly momentum ** steps times its start.
@@ -63,8 +67,9 @@ def load(inputs: dict) -> dict:
         "small_rows": small,
         "best_small": best_small,
         "worst_small": worst_small,
-        "best_versus_worst_small": compare_shares(
-            best_small["test_accuracy"], test_images, worst_small["test_accuracy"], test_images
+        # The two batch sizes on the same test images: McNemar's exact test (batchnorm_checks).
+        "best_versus_worst_small": required(
+            checks["small_batches"], "best_versus_worst", inputs["batchnorm"], "batchnorm_checks"
         ),
     }
 
@@ -287,8 +292,14 @@ def claims(context: dict) -> list[Claim]:
         ),
         Claim(
             "q6.small_batch_sizes",
-            "within_noise" if section["best_versus_worst_small"]["overlap"] else "apart",
+            "apart"
+            if section["best_versus_worst_small"]["p_value"] < PAIRED_TEST_LEVEL
+            else "within_noise",
             {
+                "b": section["best_versus_worst_small"]["b"],
+                "c": section["best_versus_worst_small"]["c"],
+                "p_value": section["best_versus_worst_small"]["p_value"],
+                "level": PAIRED_TEST_LEVEL,
                 "best_batch": best["batch_size"],
                 "best": best["test_accuracy"],
                 "best_low": best["interval"][0],
