@@ -16,6 +16,20 @@ import math
 
 from hw4.methods.shapes import output_size
 
+# trials.csv's columns that describe a trial's run, not its configuration: the rest of its
+# columns are the hyperparameters.
+TRIAL_COLUMNS = [
+    "trial",
+    "status",
+    "epochs_run",
+    "tuner",
+    "best_step",
+    "epochs_to_best",
+    "continued_from",
+    "best_val_accuracy",
+    "seconds",
+]
+
 
 def max_conv_depth(size: int, kernel: int = 3, pool: int = 2, padding: str = "valid") -> int:
     """How many conv+pool blocks fit before the feature map shrinks to nothing."""

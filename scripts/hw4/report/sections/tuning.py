@@ -5,6 +5,7 @@ from __future__ import annotations
 from hw4.io.files import read_json
 from hw4.methods.proportion_interval import compare_shares, wilson_interval
 from hw4.methods.rank_correlation import spearman
+from hw4.methods.search_space import TRIAL_COLUMNS
 from hw4.report.artifacts import required, typed_rows
 from hw4.report.claims import Claim
 from hw4.report.comparability import TEST_POPULATION, incomparable_reason, mnist_setting
@@ -129,17 +130,7 @@ def configurations(trials: list[dict]) -> list[dict]:
 
 
 # trials.csv's columns that describe a trial's run, not its configuration.
-TRIAL_BOOKKEEPING = {
-    "trial",
-    "status",
-    "epochs_run",
-    "tuner",
-    "best_step",
-    "epochs_to_best",
-    "continued_from",
-    "best_val_accuracy",
-    "seconds",
-}
+TRIAL_BOOKKEEPING = set(TRIAL_COLUMNS)
 
 
 def dropout_relation(trials: list[dict]) -> dict:
