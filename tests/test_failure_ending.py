@@ -3,14 +3,17 @@ Snakemake's own ending. Run on a two-rule workflow of its own (the real one fail
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from conftest import REPO, run_snakemake
 
-from hw4.io.logs import failed_job_logs, refusals
+from hw4.io.logs import STOPPED_LINE, failed_job_logs, refusals
 
 SNAKEFILE = """
 import sys
@@ -107,3 +110,45 @@ def test_the_consumption_rule_logs_its_refusal_once(tmp_path):
     line = "refused: mine.csv: line 102 has 4 fields but the header (line 1) has 3"
     assert line in (tmp_path / "logs/data/consumption.log").read_text()
     assert result.stderr.count(line) == 1
+
+
+STOPPABLE = """
+import sys
+sys.path.insert(0, {scripts!r})
+
+rule slow:
+    output: "slow.txt"
+    log: "logs/slow.log"
+    shell: "cat noise.txt > {{log}}; sleep 60; touch {{output}}"
+
+onerror:
+    from hw4.io.logs import end_with_refusals
+    end_with_refusals(log)
+"""
+
+
+def test_a_run_stopped_by_its_user_ends_with_one_line_saying_how_to_continue(tmp_path):
+    (tmp_path / "Snakefile").write_text(STOPPABLE.format(scripts=str(REPO / "scripts")))
+    (tmp_path / "noise.txt").write_text("E0000 framework noise\n")
+    exe = Path(sys.executable).parent / "snakemake"
+    # A terminal's Ctrl-C: SIGINT to the whole foreground process group, default handlers.
+    process = subprocess.Popen(
+        [str(exe), "--cores", "1"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    log = tmp_path / "logs" / "slow.log"
+    deadline = time.monotonic() + 60
+    while not log.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert stderr.rstrip().splitlines()[-1] == STOPPED_LINE
+    assert "framework noise" not in stderr and "Traceback" not in stderr
+    assert "framework noise" in log.read_text()  # the noise stays in the rule's log

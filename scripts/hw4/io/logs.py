@@ -35,7 +35,9 @@ def _log_uncaught(kind, value, trace) -> None:
     """sys.excepthook: bad input (``hw4.errors.InputError``) as its one line; anything else,
     a bug, with its traceback; to the rule's log and the terminal, as one record."""
     if issubclass(kind, KeyboardInterrupt):
-        sys.__excepthook__(kind, value, trace)
+        # Ctrl-C (or a scheduler's SIGINT): a stop asked for, not a failure; the frames
+        # where the framework happened to be say nothing to the reader.
+        logging.getLogger().warning("stopped: interrupted by the user")
         return
     if issubclass(kind, InputError):
         # To the rule's log only: Snakemake shows the failed log, and the workflow's
@@ -126,11 +128,51 @@ def refusals(snakemake_logs, workdir: str | os.PathLike = ".") -> list[str]:
     return lines
 
 
+# Snakemake's own line when Ctrl-C reaches it.
+USER_STOP = "Terminating processes on user request"
+STOPPED_LINE = (
+    "stopped by the user (Ctrl-C): the jobs that were running are not kept; the same command"
+    " continues (a KerasTuner search from its finished trials)"
+)
+
+
+def _log_paths(snakemake_logs) -> list:
+    return [snakemake_logs] if isinstance(snakemake_logs, str | os.PathLike) else snakemake_logs
+
+
+def stopped_by_the_user(snakemake_logs) -> bool:
+    """Whether the run ended because its user stopped it (Snakemake's log says so)."""
+    return any(
+        USER_STOP in Path(path).read_text(encoding="utf-8", errors="replace")
+        for path in _log_paths(snakemake_logs)
+    )
+
+
+def show_failed_logs(snakemake_logs, workdir: str | os.PathLike = ".") -> None:
+    """Print each failed job's log as Snakemake's ``show-failed-logs`` does; the profiles
+    leave that option off so that a stop asked for is not followed by every running job's log."""
+    for path in _log_paths(snakemake_logs):
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        for rule_log in failed_job_logs(text):
+            full = Path(workdir) / rule_log
+            if full.is_file():
+                body = full.read_text(encoding="utf-8", errors="replace").rstrip()
+                print(f"Logfile {rule_log}:\n{'=' * 80}\n{body}\n{'=' * 80}", file=sys.stderr)
+
+
 def end_with_refusals(snakemake_logs) -> None:
-    """The workflow's ``onerror`` hook: when jobs failed on bad input, print each refusal
-    once as the terminal's last lines and end the run (exit status 1), before Snakemake adds
-    its summary and the "At least one job did not complete" traceback. A failure that is no
-    refusal (a bug) returns, leaving Snakemake's own ending and the log's traceback."""
+    """The workflow's ``onerror`` hook. A run its user stopped ends with one line saying so
+    and how to continue (exit status 1), the framework's noise and the interrupted frames
+    left in the rules' logs. Otherwise each failed job's log is shown; when jobs failed on
+    bad input, each refusal follows once as the terminal's last lines and the run ends (exit
+    status 1), before Snakemake adds its summary and the "At least one job did not complete"
+    traceback. A failure that is no refusal (a bug) returns, leaving Snakemake's own ending
+    and the log's traceback."""
+    sys.stderr.flush()
+    if stopped_by_the_user(snakemake_logs):
+        print(STOPPED_LINE, file=sys.stderr, flush=True)
+        sys.exit(1)
+    show_failed_logs(snakemake_logs)
     lines = refusals(snakemake_logs)
     if not lines:
         return

@@ -35,8 +35,13 @@ def run(input_shape: list[int], layers: list[dict], seed: int) -> dict:
     rows = [row.as_dict() for row in network_table(input_shape, layers)]
     for row in rows:
         log.info(
-            "layer %(index)s %(layer)s -> %(output_shape)s, %(params)s params, valid=%(valid)s",
-            row,
+            "layer %s %s -> %s",
+            row["index"],
+            row["layer"],
+            f"{row['output_shape']}, {row['params']:,} parameters"
+            if row["valid"]
+            else "no output: its input is too small for it (the feature map would shrink"
+            " below one cell), so it cannot be built",
         )
     equivalence = []
     for row, layer in zip(rows, layers, strict=True):
