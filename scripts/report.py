@@ -20,6 +20,8 @@ result = report.run(
     repo=snakemake.params.repo,
     template_dir=snakemake.params.template_dir,
     stylesheet=snakemake.input.stylesheet,
+    config=snakemake.params.config,
+    snakemake_version=snakemake.params.snakemake_version,
 )
 write_text(snakemake.output.html, result["html"])
 write_text(snakemake.output.context, result["context"])

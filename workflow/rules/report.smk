@@ -2,6 +2,8 @@
 # artifacts only (no TensorFlow), so a template change re-renders in seconds.
 # Its sections, in the homework's order, are listed in report/sections.yaml.
 
+from importlib.metadata import version as installed_version
+
 import yaml
 
 from hw4.config_check import config_hash
@@ -16,6 +18,8 @@ try:
 except DateError as error:
     sys.exit(f"config error: report.date: {error}")
 
+
+SNAKEMAKE_VERSION = installed_version("snakemake")
 
 # The full budget a preview names: the shipped config.yaml, schema defaults filled in.
 FULL_BUDGET = yaml.safe_load(Path(in_repo("config.yaml")).read_text(encoding="utf-8"))
@@ -115,6 +119,9 @@ rule report:
         preview=PREVIEW,
         # The appendix prints the config's digest, so the report follows every config change.
         config_sha256=config_hash(config),
+        # The resolved config and the Snakemake that ran, attached to the PDF (hw4.verify).
+        config=config,
+        snakemake_version=SNAKEMAKE_VERSION,
         artifacts={name: str(path) for name, path in REPORT_ARTIFACTS.items()},
         figures={name: str(path) for name, path in REPORT_FIGURES.items()},
         rules={

@@ -9,8 +9,10 @@ import logging
 from pathlib import Path
 
 from hw4.io.provenance import package_versions
-from hw4.report.context import build_context, saved_context
-from hw4.report.render import render_html, render_pdf
+from hw4.report.claims import load_catalogue
+from hw4.report.context import SECTION_MODULES, build_context, saved_context
+from hw4.report.manifest import attachment_texts, build_manifest, printed_numbers
+from hw4.report.render import claims_directory, render_html, render_pdf
 
 log = logging.getLogger("hw4")
 
@@ -31,6 +33,8 @@ def run(
     repo: str,
     template_dir: str,
     stylesheet: str,
+    config: dict | None = None,
+    snakemake_version: str = "unknown",
 ) -> dict:
     """The report of the artifacts: ``{"html": str, "pdf": bytes, "context": str}``, the
     last the context it rendered as JSON (``hw4.report.context.saved_context``).
@@ -41,7 +45,9 @@ def run(
     config's ``report`` block; ``preview`` the settings below the full budget
     (``hw4.report.preview.preview_budget``) or None for a full-budget run; ``original`` the
     numbers quoted from the original hand-in; ``listings`` report/listings.yaml, the
-    functions shown as code (``hw4.report.listings``).
+    functions shown as code (``hw4.report.listings``); ``config`` the resolved config and
+    ``snakemake_version`` the version that ran the build, for the PDF's attached manifest
+    (``hw4.report.manifest``: the manifest and every printed number, attached to the PDF).
     Raises ``MissingArtifact`` naming the file when an artifact is absent, and RuntimeError
     when a glyph is missing from the fonts.
     """
@@ -50,9 +56,35 @@ def run(
     )
     context["provenance"]["versions"].update(package_versions(REPORT_PACKAGES))
     context["preview"] = preview
+    # Every number the report prints and the manifest a rebuild is checked against
+    # (hw4.verify), taken before the appendix's run details join the context.
+    catalogue = load_catalogue(claims_directory(template_dir))
+    claims = {
+        key: {"verdict": c.verdict, "values": c.values} for key, c in context["claims"].items()
+    }
+    numbers = printed_numbers(context, claims, artifacts, SECTION_MODULES, catalogue)
+    manifest = build_manifest(
+        context,
+        config or {},
+        config_sha256,
+        snakemake_version,
+        {"artifacts": artifacts, "figures": figures, "rules": rules},
+        repo,
+    )
+    attachments = attachment_texts(manifest, numbers)
+    context["provenance"]["run"] = {
+        **manifest["git"],
+        **{key: manifest["environment"][key] for key in ("python", "snakemake", "os", "cpus")},
+        "threads": manifest["environment"]["threads_configured"],
+        "data_packages": {
+            name: record["package"] for name, record in manifest["data_sources"].items()
+        },
+        "attachments": {name: len(text.encode("utf-8")) for name, text in attachments.items()},
+        "numbers": len(numbers),
+    }
     figure_uris = {name: Path(path).resolve().as_uri() for name, path in figures.items()}
     html = render_html(template_dir, context, stylesheet, figure_uris)
     log.info("report: %d sections rendered to HTML", len(sections))
-    pdf = render_pdf(html, template_dir, context["report"]["date"])
+    pdf = render_pdf(html, template_dir, context["report"]["date"], attachments)
     log.info("report: PDF of %d bytes", len(pdf))
     return {"html": html, "pdf": pdf, "context": saved_context(context)}

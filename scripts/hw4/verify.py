@@ -1,0 +1,472 @@
+"""Check a hand-in PDF against a rebuild of the same commit and config.
+
+    PYTHONPATH=scripts .venv/bin/python -m hw4.verify results/report/hw4-report.pdf
+    PYTHONPATH=scripts .venv/bin/python -m hw4.verify results/report/hw4-report.pdf --fast
+
+The PDF carries two attachments (``hw4.report.manifest``): the manifest (config, commit,
+versions, every data source's and artifact's sha256) and every printed number with its
+declared tolerance (``hw4.io.tolerances``). The default mode rebuilds the whole workflow in a
+fresh folder from the recorded commit (a ``git worktree``; the current checkout when it is
+that commit with the same changes, or with ``--checkout current``, saying how it differs)
+and the attached config, then compares the two PDFs' numbers and pages. ``--fast`` trains
+nothing: it checks an existing ``results/`` (``--results``, default the folder the PDF's
+``results/`` sits in) by sha256 and builds the numbers again from its artifacts.
+
+One line per number that is not the same (within its tolerance, or different, with both
+values), per page whose text differs beyond the declared fields, and a summary. Exit status
+0 when everything agrees, 1 otherwise (input it cannot read: one line naming it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from hw4.errors import InputError, RunFailure
+from hw4.io.files import read_yaml, sha256_of
+from hw4.io.tolerances import EXACT, Tolerance, is_number, same_value
+from hw4.report.manifest import MANIFEST_NAME, NUMBERS_NAME, git_state, printed_numbers
+
+REPO = Path(__file__).resolve().parents[2]
+PDF_PATH = "results/report/hw4-report.pdf"
+
+
+class VerifyError(InputError):
+    """A hand-in the verifier cannot read: no PDF, no attachments, an unknown commit."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of the verdict: ``status`` is ``within``, ``different`` or ``note``."""
+
+    status: str
+    text: str
+
+    def line(self) -> str:
+        label = {"within": "within tolerance", "different": "DIFFERENT", "note": "note"}
+        return f"{label[self.status]}: {self.text}"
+
+
+def read_attachments(pdf: str | Path) -> tuple[dict, dict]:
+    """The manifest and the numbers a PDF carries. Raises ``VerifyError`` naming the file
+    and the attachment when either is missing or no JSON."""
+    import pypdf
+
+    if not Path(pdf).is_file():
+        raise VerifyError(f"{pdf}: no such PDF")
+    try:
+        attached = pypdf.PdfReader(str(pdf)).attachments
+    except pypdf.errors.PdfReadError as error:
+        raise VerifyError(f"{pdf}: not a readable PDF ({error})") from None
+    found = []
+    for name in (MANIFEST_NAME, NUMBERS_NAME):
+        if name not in attached:
+            raise VerifyError(
+                f"{pdf}: no {name} attachment (a report built before it was attached)"
+            )
+        try:
+            found.append(json.loads(attached[name][0]))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise VerifyError(f"{pdf}: attachment {name} is not JSON ({error})") from None
+    manifest, numbers = found
+    return manifest, numbers["numbers"]
+
+
+def tolerance_from(label: str, whys: dict[str, str]) -> Tolerance:
+    """A tolerance from its attached label (``exact``, ``free``, ``factor 5``, ``absolute 1``)."""
+    kind, _, amount = label.partition(" ")
+    return Tolerance(kind, float(amount or 0), whys.get(label, ""))
+
+
+def shown(value) -> str:
+    return repr(value) if isinstance(value, str) else json.dumps(value)
+
+
+def compare_numbers(
+    handin: dict[str, dict], rebuilt: dict[str, dict], whys: dict[str, str]
+) -> tuple[list[Finding], Counter]:
+    """One finding per number not the same in ``handin`` and ``rebuilt`` (``{key: entry}``),
+    judged by the rebuild's declared tolerance; the counts of same/within/different."""
+    findings, counts = [], Counter()
+    for key in sorted(set(handin) | set(rebuilt)):
+        if key not in rebuilt or key not in handin:
+            where = "hand-in" if key in handin else "rebuild"
+            findings.append(Finding("different", f"{key}: only in the {where}"))
+            counts["different"] += 1
+            continue
+        first, second = handin[key]["value"], rebuilt[key]["value"]
+        if same_value(first, second):
+            counts["same"] += 1
+            continue
+        tolerance = tolerance_from(rebuilt[key]["tolerance"], whys)
+        status = "within" if tolerance.allows(first, second) else "different"
+        counts[status] += 1
+        findings.append(
+            Finding(
+                status,
+                f"{key}: {shown(first)} (hand-in) vs {shown(second)} (rebuild); "
+                f"{tolerance.label()} ({tolerance.why}); from {source_text(rebuilt[key]['source'])}",
+            )
+        )
+    return findings, counts
+
+
+def source_text(source: dict) -> str:
+    if "artifact" in source:
+        return f"rule {source['rule']}, {source['artifact']}, {source['key']}"
+    if "file" in source:
+        return f"{source['file']}, {source['key']}"
+    return f"{source['derived_in']} ({', '.join(source['artifacts'])})"
+
+
+def compare_files(handin: dict, rebuilt: dict, measured: set[str]) -> tuple[list[Finding], int]:
+    """Data sources must have the same sha256; a figure too, unless it plots measured time
+    (``measured``); a JSON or CSV artifact is judged by its numbers, its sha256 difference
+    is a note (it also records when it was made). Returns the findings and the count of
+    differences."""
+    findings, different = [], 0
+    for name in sorted(set(handin["data_sources"]) | set(rebuilt["data_sources"])):
+        ours = handin["data_sources"].get(name, {}).get("sha256")
+        theirs = rebuilt["data_sources"].get(name, {}).get("sha256")
+        if ours != theirs:
+            findings.append(
+                Finding("different", f"data {name}: sha256 {ours} (hand-in) vs {theirs} (rebuild)")
+            )
+            different += 1
+    for name in sorted(set(handin["artifacts"]) | set(rebuilt["artifacts"])):
+        ours = handin["artifacts"].get(name, {})
+        theirs = rebuilt["artifacts"].get(name, {})
+        if ours.get("sha256") == theirs.get("sha256"):
+            continue
+        file = theirs.get("file") or ours.get("file")
+        text = f"{name} ({file}): sha256 {str(ours.get('sha256'))[:12]}… (hand-in) vs {str(theirs.get('sha256'))[:12]}… (rebuild)"
+        if file and file.endswith((".json", ".csv")) or name in measured:
+            findings.append(
+                Finding(
+                    "note",
+                    text + "; judged by its numbers"
+                    if name not in measured
+                    else text + "; plots measured time",
+                )
+            )
+        else:
+            findings.append(Finding("different", text))
+            different += 1
+    return findings, different
+
+
+# Marks and digits that text extraction gives in more than one form.
+INVISIBLE = re.compile("[\u200c\u200d\u200e\u200f\u202a-\u202e\u2066-\u2069\u00ad]")
+DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫٬−", "01234567890123456789.,-")
+HASH = re.compile(r"[0-9a-f]{10,}")
+
+
+def page_texts(pdf: str | Path) -> list[list[str]]:
+    """Each page's words, normalised: bidi marks dropped, Persian digits as ASCII."""
+    import pypdf
+
+    pages = []
+    for page in pypdf.PdfReader(str(pdf)).pages:
+        text = INVISIBLE.sub("", page.extract_text() or "").translate(DIGITS)
+        pages.append(text.split())
+    return pages
+
+
+def as_number(token: str) -> tuple[float, int] | None:
+    """A printed number and its decimals, or None: ``1,234.5`` -> (1234.5, 1)."""
+    core = token.strip("()[]{}.,;:%×x\"'«»؛،!?s").replace(",", "")
+    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", core):
+        return None
+    return float(core), len(core.partition(".")[2])
+
+
+def explained(token: str, values: list[float], words: set[str]) -> bool:
+    """Whether a word that differs between two pages is one of the declared fields: a hash,
+    a word of the run's environment, or a number one of the declared-variable values prints
+    as (to its printed decimals, as a share or a percentage; read backwards too, as some
+    extractors give Persian digits)."""
+    if HASH.search(token) or token.strip("()[],;:") in words:
+        return True
+    for candidate in {token, token[::-1]}:
+        parsed = as_number(candidate)
+        if parsed is None:
+            continue
+        printed, decimals = parsed
+        step = 0.5 * 10**-decimals * 1.001
+        if any(abs(scale * value - printed) <= step for value in values for scale in (1, 100)):
+            return True
+    return False
+
+
+def compare_pages(
+    handin: list[list[str]], rebuilt: list[list[str]], values: list[float], words: set[str]
+) -> list[Finding]:
+    """One finding per page whose words differ beyond the declared fields."""
+    findings = []
+    if len(handin) != len(rebuilt):
+        findings.append(
+            Finding("different", f"pages: {len(handin)} (hand-in) vs {len(rebuilt)} (rebuild)")
+        )
+    for number, (ours, theirs) in enumerate(zip(handin, rebuilt, strict=False), start=1):
+        removed = Counter(ours) - Counter(theirs)
+        added = Counter(theirs) - Counter(ours)
+        removed = [w for w in removed.elements() if not explained(w, values, words)]
+        added = [w for w in added.elements() if not explained(w, values, words)]
+        if removed or added:
+            findings.append(
+                Finding(
+                    "different",
+                    f"page {number}: text differs beyond the declared fields: hand-in "
+                    f"{' '.join(removed[:8])!r} vs rebuild {' '.join(added[:8])!r}",
+                )
+            )
+    return findings
+
+
+def declared_fields(*builds: tuple[dict, dict]) -> tuple[list[float], set[str]]:
+    """The values of every number not declared exact, and the environment's words, over
+    both builds: what may differ on a page."""
+    values, words = [], set()
+    for manifest, numbers in builds:
+        values += [
+            float(entry["value"])
+            for entry in numbers.values()
+            if entry["tolerance"] != EXACT.label() and is_number(entry["value"])
+        ]
+        text = json.dumps([manifest["environment"], manifest["git"]], ensure_ascii=False)
+        words |= set(re.split(r"[\s\"\[\]{}:,;()]+", text)) - {""}
+        words |= {record["sha256"] for record in manifest["artifacts"].values()}
+    return values, words
+
+
+def checkout_for(manifest: dict, choice: str, workdir: Path) -> tuple[Path, list[str]]:
+    """The source tree to rebuild from, and the lines that say which and how it differs
+    from the hand-in's. ``choice``: ``recorded`` (the hand-in's commit: this checkout when it
+    is that commit with the same changes, else a git worktree of it) or ``current``."""
+    recorded = manifest["git"]
+    current = git_state(REPO)
+    same = (
+        current["commit"] == recorded["commit"]
+        and current["diff_sha256"] == recorded["diff_sha256"]
+    )
+    lines = []
+    if not recorded["clean"]:
+        lines.append(
+            f"the hand-in was built from commit {recorded['commit']} with uncommitted changes "
+            f"(diff sha256 {recorded['diff_sha256']})"
+        )
+    if same:
+        lines.append(f"rebuilding from this checkout ({REPO}), the hand-in's commit and tree")
+        return REPO, lines
+    if choice == "current":
+        how = (
+            f"commit {current['commit']}"
+            if current["commit"] != recorded["commit"]
+            else "the same commit with other uncommitted changes"
+            if current["diff_sha256"]
+            else "the same commit without those changes"
+        )
+        lines.append(
+            f"rebuilding from this checkout ({REPO}), which differs from the hand-in's: {how}"
+        )
+        return REPO, lines
+    tree = workdir / "checkout"
+    made = subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), str(recorded["commit"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        raise VerifyError(
+            f"commit {recorded['commit']} is not in {REPO} ({made.stderr.strip().splitlines()[-1]}); "
+            "fetch it, or rebuild from this checkout with --checkout current"
+        )
+    lines.append(
+        f"rebuilding from commit {recorded['commit']} in {tree}"
+        + ("" if recorded["clean"] else ", without the hand-in's uncommitted changes")
+    )
+    return tree, lines
+
+
+def rebuild(manifest: dict, workdir: Path, source: Path, cores: int) -> Path:
+    """Run the whole workflow of ``source`` in ``workdir`` with the hand-in's config; the
+    rebuilt PDF. Raises ``RunFailure`` naming the log when Snakemake fails."""
+    config = workdir / "hand-in-config.json"
+    config.write_text(json.dumps(manifest["config"], ensure_ascii=False), encoding="utf-8")
+    log = workdir / "rebuild.log"
+    snakemake = Path(sys.executable).parent / "snakemake"
+    command = [
+        str(snakemake),
+        "-s",
+        str(source / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--configfile",
+        str(config),
+        "--cores",
+        str(cores),
+        "--resources",
+        "gpu=1",
+    ]
+    env = {**os.environ, "PATH": f"{snakemake.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    with open(log, "w", encoding="utf-8") as handle:
+        done = subprocess.run(
+            command, stdout=handle, stderr=subprocess.STDOUT, env=env, check=False
+        )
+    if done.returncode != 0:
+        raise RunFailure(f"the rebuild failed (exit {done.returncode}); its log: {log}")
+    return workdir / PDF_PATH
+
+
+def numbers_of_results(manifest: dict, root: Path) -> tuple[dict, dict]:
+    """The manifest's files and the numbers, built again from the artifacts under ``root``
+    (a folder holding ``results/``) by this checkout's report code, without rendering."""
+    from hw4.report.claims import load_catalogue
+    from hw4.report.context import SECTION_MODULES, build_context
+    from hw4.report.manifest import data_sources
+
+    inputs = manifest["report_inputs"]
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        context = build_context(
+            inputs["artifacts"],
+            inputs["figures"],
+            inputs["rules"],
+            read_yaml(REPO / "report" / "sections.yaml"),
+            manifest["config"]["report"],
+            manifest["config_sha256"],
+            REPO,
+            read_yaml(REPO / "report" / "original_handin.yaml"),
+            read_yaml(REPO / "report" / "listings.yaml"),
+        )
+        claims = {
+            key: {"verdict": c.verdict, "values": c.values} for key, c in context["claims"].items()
+        }
+        catalogue = load_catalogue(REPO / "report" / "claims")
+        numbers = printed_numbers(context, claims, inputs["artifacts"], SECTION_MODULES, catalogue)
+        files = {
+            **manifest,
+            "artifacts": {
+                name: {**record, "sha256": sha256_of(record["file"])}
+                for name, record in manifest["artifacts"].items()
+            },
+            "data_sources": data_sources(context),
+        }
+    finally:
+        os.chdir(previous)
+    return files, numbers
+
+
+def verdict(findings: list[Finding], counts: Counter, pages: str) -> int:
+    for finding in findings:
+        print(finding.line())
+    different = sum(f.status == "different" for f in findings)
+    print(
+        f"summary: {sum(counts.values()):,} numbers: {counts['same']:,} same, "
+        f"{counts['within']:,} within their declared tolerance, {counts['different']:,} different; "
+        f"{pages}; {'the hand-in agrees' if not different else 'the hand-in does NOT agree'}"
+    )
+    return 1 if different else 0
+
+
+# Figures of measured time: their pixels follow the clock (hw4.io.tolerances' TIME).
+MEASURED_FIGURES = {"rnn_timing"}
+
+
+def rebuild_in_fresh_folder(manifest: dict, arguments: argparse.Namespace) -> Path:
+    """The rebuilt PDF, made in ``--workdir`` (empty or new) or a new temporary folder."""
+    workdir = arguments.workdir or Path(tempfile.mkdtemp(prefix="hw4-verify-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    if any(workdir.iterdir()):
+        raise VerifyError(f"{workdir}: not empty; the rebuild needs a fresh folder")
+    source, lines = checkout_for(manifest, arguments.checkout, workdir)
+    for line in lines:
+        print(line)
+    print(f"rebuild: {workdir} (log: {workdir / 'rebuild.log'})", flush=True)
+    try:
+        return rebuild(manifest, workdir, source, arguments.cores)
+    finally:
+        if source != REPO:
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(source)],
+                capture_output=True,
+                check=False,
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m hw4.verify", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("pdf", type=Path, help="the hand-in, e.g. results/report/hw4-report.pdf")
+    parser.add_argument(
+        "--fast", action="store_true", help="check an existing results/ by sha256, no rebuild"
+    )
+    parser.add_argument(
+        "--results", type=Path, help="--fast: the folder holding results/ (default: the PDF's)"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, help="the rebuild's folder (default: a new temporary one)"
+    )
+    parser.add_argument(
+        "--against", type=Path, help="compare with the rebuild already in this folder, no new one"
+    )
+    parser.add_argument("--checkout", choices=["recorded", "current"], default="recorded")
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    arguments = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        manifest, numbers = read_attachments(arguments.pdf)
+        git = manifest["git"]
+        print(
+            f"hand-in: {arguments.pdf} (commit {git['commit']}, tree "
+            f"{'clean' if git['clean'] else 'with uncommitted changes'}; config sha256 "
+            f"{manifest['config_sha256'][:12]}…; {len(numbers):,} numbers)"
+        )
+        if arguments.fast:
+            root = arguments.results or arguments.pdf.resolve().parents[2]
+            print(
+                f"fast: against the artifacts under {root} by sha256, numbers built again from them"
+            )
+            files, rebuilt = numbers_of_results(manifest, root)
+            pages = "pages not compared (fast mode)"
+            page_findings = []
+        elif arguments.against:
+            print(f"against the rebuild already in {arguments.against}")
+            rebuilt_pdf = arguments.against / PDF_PATH
+        else:
+            rebuilt_pdf = rebuild_in_fresh_folder(manifest, arguments)
+        if not arguments.fast:
+            files, rebuilt = read_attachments(rebuilt_pdf)
+            values, words = declared_fields((manifest, numbers), (files, rebuilt))
+            handin_pages, rebuilt_pages = page_texts(arguments.pdf), page_texts(rebuilt_pdf)
+            page_findings = compare_pages(handin_pages, rebuilt_pages, values, words)
+            pages = (
+                f"{len(handin_pages)} pages, {len(page_findings)} differ beyond the declared fields"
+            )
+        whys = {**manifest.get("tolerances", {}), **files.get("tolerances", {})}
+        number_findings, counts = compare_numbers(numbers, rebuilt, whys)
+        file_findings, _ = compare_files(manifest, files, MEASURED_FIGURES)
+        if files["config_sha256"] != manifest["config_sha256"]:
+            file_findings.append(Finding("different", "config sha256 differs from the hand-in's"))
+        status = verdict(number_findings + file_findings + page_findings, counts, pages)
+        print(f"verified in {time.perf_counter() - start:.0f} s")
+        return status
+    except (InputError, RunFailure, FileNotFoundError) as error:
+        print(f"verify: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
