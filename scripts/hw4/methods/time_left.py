@@ -213,7 +213,10 @@ def plan_lines(rows: list[dict]) -> list[str]:
 def estimate_line(seconds: float, search_images_setting: int) -> str:
     """The one line the run prints once its first epochs are timed: the estimate, and, when
     it is above an hour and the search sees every image, the setting that shortens it."""
-    line = f"estimate: the run's training takes about {format_duration(seconds)} on this machine"
+    line = (
+        f"estimate: about {format_duration(seconds)} of CNN training left on this machine (the"
+        " search, its retraining and Q7's CNN, at the pace of the epochs timed so far)"
+    )
     if seconds > LONG_RUN_SECONDS and not search_images_setting:
         line += (
             "; more than an hour: tuning.search_images: N searches on a stratified subset of N"
