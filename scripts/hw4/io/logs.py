@@ -54,7 +54,7 @@ def setup_logging(log_path: str | os.PathLike | None) -> logging.Logger:
     """Route this process's output to ``log_path`` and return the ``hw4`` logger.
 
     With a path: the file is truncated; the root logger (warnings, libraries) and file
-    descriptor 2 write to it; the ``hw4`` logger writes to it and to the terminal's stderr;
+    descriptors 1 and 2 write to it; the ``hw4`` logger writes to it and to the terminal's stderr;
     an uncaught exception is logged with its traceback. Without one (benchmarks run by
     hand): everything goes to stderr, as before.
     """
@@ -74,6 +74,10 @@ def setup_logging(log_path: str | os.PathLike | None) -> logging.Logger:
     # Same open file as log_file (shared offset), so C++ lines and log records interleave in order.
     os.dup2(log_file.fileno(), 2)
     sys.stderr = log_file
+    # What libraries print on stdout ("Reloading Tuner from ...") is noise for the terminal too.
+    sys.stdout.flush()
+    os.dup2(log_file.fileno(), 1)
+    sys.stdout = log_file
 
     file_handler = logging.StreamHandler(log_file)
     file_handler.setFormatter(logging.Formatter(FORMAT))
