@@ -161,7 +161,9 @@ def show_failed_logs(snakemake_logs, workdir: str | os.PathLike = ".") -> None:
             full = Path(workdir) / rule_log
             if full.is_file():
                 body = full.read_text(encoding="utf-8", errors="replace").rstrip()
-                print(f"Logfile {rule_log}:\n{'=' * 80}\n{body}\n{'=' * 80}", file=sys.stderr)
+                # On stdout, where Snakemake's show-failed-logs writes them: stderr's last
+                # lines are the refusals.
+                print(f"Logfile {rule_log}:\n{'=' * 80}\n{body}\n{'=' * 80}", flush=True)
 
 
 def end_with_refusals(snakemake_logs) -> None:
