@@ -54,6 +54,16 @@ def test_tolerances_are_declared_by_field():
     assert tolerance_of("claim:q7.test_accuracy.test") is EXACT
     assert tolerance_of("context:data.mnist.counts.train.total") is EXACT
     assert tolerance_of("claim:q6.folding_time.images") is EXACT
+    # A number read from an artifact is declared by the artifact's field too.
+    timing = "results/rnn_vs_cnn/measurements.json:timing.4.median"
+    assert tolerance_of("context:q4.conv_long.median", timing) is TIME
+    length = "results/rnn_vs_cnn/measurements.json:timing.4.length"
+    assert tolerance_of("context:q4.conv_long.length", length) is EXACT
+    assert tolerance_of("context:q4.growth_lstm.exponent").kind == "absolute"
+    speed = "results/batchnorm/checks.json:speed.with_bn.step_seconds.median"
+    assert tolerance_of("context:q6.checks.speed.with_bn.step_seconds.median", speed) is TIME
+    accuracy = "results/cnn/metrics.json:test_accuracy"
+    assert tolerance_of("context:q7.cnn.test_accuracy", accuracy) is EXACT
 
 
 def test_tolerance_kinds():
@@ -132,6 +142,13 @@ def test_page_words_differ_beyond_declared_fields():
     assert compare_pages(handin, handin[:1], [], set())[0] == Finding(
         "different", "pages: 2 (hand-in) vs 1 (rebuild)"
     )
+    # A line that moved to the next page is no difference; a changed word is placed on its page.
+    moved = [["accuracy", "0.6480", "in"], ["12.3", "s", "same"]]
+    assert compare_pages(handin, moved, [12.345], set()) == []
+    changed = [["accuracy", "0.6480", "in", "12.3", "s"], ["other"]]
+    assert [f.text for f in compare_pages(handin, changed, [12.345], set())] == [
+        "page 2: text differs beyond the declared fields: hand-in 'same' vs rebuild 'other'"
+    ]
 
 
 def test_claim_roundings_read_the_wordings():

@@ -182,10 +182,11 @@ class Sources:
 
 
 def entry(value, key: str, rounding: str | None, source: dict) -> dict:
+    field = f"{source['artifact']}:{source['key']}" if "artifact" in source else ""
     return {
         "value": value,
         "rounding": rounding,
-        "tolerance": tolerance_of(key).label(),
+        "tolerance": tolerance_of(key, field).label(),
         "source": source,
     }
 
