@@ -377,9 +377,11 @@ def test_a_flipped_verdict_changes_both_languages_and_the_glance_page_together(r
 
 @pytest.mark.slow
 def test_copied_text_never_holds_a_mirrored_bracket_beside_a_number(run):
-    """A bracket hugging a number in Persian text is mirrored by the right-to-left layout,
-    and copying from the PDF then gives ``2.92 )2.80–3.04(``: Persian prose puts no bracket
-    against a number, so the text layer never shows one the wrong way round."""
+    """A bracket drawn mirrored in right-to-left text shares its glyph with left-to-right
+    text set in the same font, and copying from the PDF then gives ``2.92 )2.80–3.04(`` or
+    ``MAE )GW(``: left-to-right runs are set in another font than Persian text and Latin runs
+    inside Persian strings are isolated, so the text layer never shows one the wrong way
+    round."""
     import subprocess
 
     text = subprocess.run(
@@ -388,7 +390,12 @@ def test_copied_text_never_holds_a_mirrored_bracket_beside_a_number(run):
         text=True,
         check=True,
     ).stdout
-    mirrored = re.findall(r".{0,30}(?:\)[0-9۰-۹]|[0-9۰-۹]\().{0,30}", text)
+    # Left-to-right text (Latin letters and digits) copied with its brackets the wrong way
+    # round: ")GW(", "2.92 )2.80–3.04(". Persian digits are left out: pdftotext orders a
+    # right-to-left line's numbers its own way (REPORTING.md).
+    mirrored = re.findall(
+        r".{0,30}(?:\)[A-Za-z0-9][^()\n]{0,40}?[A-Za-z0-9]\(|\)[0-9]|[0-9]\().{0,30}", text
+    )
     assert not mirrored, mirrored[:5]
 
 

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import os
 import re
+import unicodedata
 from pathlib import Path
 
 import ziamath
@@ -47,19 +48,41 @@ def _typeset(latex: str, alt: str, size: float, inline: bool) -> str:
     return re.sub(r'(id="|href="#)', lambda m: m.group(1) + prefix, svg)
 
 
+def text_twin(alt: str) -> Markup:
+    """``alt`` as invisible text at the formula's place, for the PDF's text layer.
+
+    The SVG's glyphs are drawn as shapes, so copying from the PDF would drop every formula
+    ("the test gives  < 0.001"). A zero-width box of transparent text on the formula's
+    baseline puts its plain-text form where the formula stands, without moving anything.
+    """
+    # A symbol the pinned fonts lack would pull in a system font: its Unicode name instead.
+    from hw4.report.fonts import undrawable_characters
+
+    for character in undrawable_characters(alt):
+        alt = alt.replace(character, f" {unicodedata.name(character, '?').lower()} ")
+    return Markup(f'<span class="math-text" dir="ltr">{escape(" ".join(alt.split()))}</span>')
+
+
 def formula_img(latex: str, alt: str, css_class: str = "formula") -> Markup:
-    """An <img> holding the formula as SVG, with ``alt`` as its text alternative."""
+    """An <img> holding the formula as SVG, with ``alt`` as its text alternative (in the
+    image and in the text layer)."""
     svg = latex_to_svg(latex, alt)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return Markup(
+    return text_twin(alt) + Markup(
         f'<img class="{css_class}" alt="{escape(alt)}" src="data:image/svg+xml;base64,{data}"/>'
     )
 
 
 def inline_math(latex: str, alt: str) -> Markup:
-    """A small formula inside a line of text (its own left-to-right box)."""
+    """A small formula inside a line of text (its own left-to-right box), its ``alt`` in the
+    text layer."""
     svg = latex_to_svg(latex, alt, size=12, inline=True)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return Markup(
-        f'<img class="inline-math" alt="{escape(alt)}" src="data:image/svg+xml;base64,{data}"/>'
+    return (
+        Markup('<span class="math-inline" dir="ltr">')
+        + text_twin(alt)
+        + Markup(
+            f'<img class="inline-math" alt="{escape(alt)}" src="data:image/svg+xml;base64,{data}"/>'
+            "</span>"
+        )
     )

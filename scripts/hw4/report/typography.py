@@ -146,6 +146,29 @@ def p_text(p: float, lang: str = "en") -> Markup:
     return Markup(f'<span dir="ltr" class="num">{escape(text)}</span>')
 
 
+# A run of Latin text inside a Persian string: from a Latin letter or digit to the last Latin
+# letter, digit or closing bracket, spaces and punctuation between them included.
+LATIN_RUN = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9 _.,:;+\-\u2212×/()\[\]=<>%'\"]*[A-Za-z0-9)\]%]|[A-Za-z0-9]"
+)
+
+
+def fa_plain(text) -> Markup:
+    """A Persian string typed in a template or a catalogue, its Latin runs (``Dense(20)``,
+    ``MAE (GW)``) isolated left to right so that their brackets are not mirrored. Markup
+    (text that already went through ``ltr()`` or another filter) is returned unchanged."""
+    if isinstance(text, Markup):
+        return text
+    text = str(_check(text))
+    pieces, position = [], 0
+    for match in LATIN_RUN.finditer(text):
+        pieces.append(escape(text[position : match.start()]))
+        pieces.append(Markup(f'<span dir="ltr">{escape(match.group(0))}</span>'))
+        position = match.end()
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)
+
+
 def ltr(text, css_class: str = "ltr") -> Markup:
     """Isolate a left-to-right run (code, a shape, an English term) inside Persian text."""
     _check(text)
@@ -174,4 +197,5 @@ FILTERS = {
     "shape": shape,
     "isolate": isolate,
     "p_text": p_text,
+    "fa_plain": fa_plain,
 }
