@@ -34,6 +34,7 @@ from pathlib import Path
 from hw4.errors import InputError, RunFailure
 from hw4.io.files import read_yaml, sha256_of
 from hw4.io.tolerances import EXACT, MEASURED_FIGURES, Tolerance, is_number, same_value
+from hw4.report.claims import load_catalogue
 from hw4.report.manifest import MANIFEST_NAME, NUMBERS_NAME, git_state, printed_numbers
 
 REPO = Path(__file__).resolve().parents[2]
@@ -167,18 +168,35 @@ def compare_files(handin: dict, rebuilt: dict, measured: set[str]) -> tuple[list
 # Marks and digits that text extraction gives in more than one form.
 INVISIBLE = re.compile("[\u200c\u200d\u200e\u200f\u202a-\u202e\u2066-\u2069\u00ad]")
 DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫٬−", "01234567890123456789.,-")
-HASH = re.compile(r"[0-9a-f]{10,}")
+HASH = re.compile(r"(?=[0-9a-f]*[a-f])[0-9a-f]{10,}")
+
+
+def normalised(text: str) -> str:
+    """Text without bidi marks, with Persian digits and separators as ASCII."""
+    return INVISIBLE.sub("", text).translate(DIGITS)
+
+
+# A word: a run of Persian letters, of Latin letters, or a number (extraction glues a
+# Persian word to the Latin or the number beside it).
+PERSIAN = "\u0621-\u065f\u066e-\u06d3\u06d5-\u06ef\u06fa-\u06ff\ufb50-\ufdff\ufe70-\ufefc"
+WORD = re.compile(
+    r"(?=[0-9a-f]*[a-f])[0-9a-f]{10,}|[0-9][0-9.,]*[0-9]|[0-9]|[A-Za-z_][A-Za-z_'-]*"
+    f"|[{PERSIAN}]+"
+)
+PERSIAN_WORD = re.compile(f"[{PERSIAN}]+")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of ``text``, normalised (``normalised``), punctuation dropped."""
+    return WORD.findall(normalised(text))
 
 
 def page_texts(pdf: str | Path) -> list[list[str]]:
-    """Each page's words, normalised: bidi marks dropped, Persian digits as ASCII."""
+    """Each page's words (``words_of``), as pypdf extracts them (it keeps Persian letters
+    right; poppler's pdftotext reorders some)."""
     import pypdf
 
-    pages = []
-    for page in pypdf.PdfReader(str(pdf)).pages:
-        text = INVISIBLE.sub("", page.extract_text() or "").translate(DIGITS)
-        pages.append(text.split())
-    return pages
+    return [words_of(page.extract_text() or "") for page in pypdf.PdfReader(str(pdf)).pages]
 
 
 def as_number(token: str) -> tuple[float, int] | None:
@@ -189,20 +207,35 @@ def as_number(token: str) -> tuple[float, int] | None:
     return float(core), len(core.partition(".")[2])
 
 
+def glued_from(token: str, known: set[str]) -> bool:
+    """Whether a Persian ``token`` is one or more ``known`` words run together: text
+    extraction joins or splits Persian words differently in two renders of one text."""
+    reachable = [True] + [False] * len(token)
+    for end in range(2, len(token) + 1):
+        reachable[end] = any(
+            reachable[start] and token[start:end] in known for start in range(0, end - 1)
+        )
+    return reachable[-1]
+
+
 def explained(token: str, values: list[float], words: set[str]) -> bool:
     """Whether a word that differs between two pages is one of the declared fields: a hash,
     a word of the run's environment, or a number one of the declared-variable values prints
     as (to its printed decimals, as a share or a percentage; read backwards too, as some
     extractors give Persian digits)."""
-    if HASH.search(token) or token.strip("()[],;:") in words:
+    if HASH.search(token) or token in words:
         return True
+    if PERSIAN_WORD.fullmatch(token):
+        return glued_from(token, words)
     for candidate in {token, token[::-1]}:
         parsed = as_number(candidate)
         if parsed is None:
             continue
         printed, decimals = parsed
         step = 0.5 * 10**-decimals * 1.001
-        if any(abs(scale * value - printed) <= step for value in values for scale in (1, 100)):
+        # As printed: the value itself, a percentage, milliseconds or microseconds.
+        scales = (1, 100, 1000, 1_000_000)
+        if any(abs(scale * value - printed) <= step for value in values for scale in scales):
             return True
     return False
 
@@ -226,8 +259,11 @@ def compare_pages(
         Counter(w for page in rebuilt for w in page),
     )
 
-    def placed(pages: list[list[str]], extra: Counter) -> dict[int, list[str]]:
-        extra = Counter({w: n for w, n in extra.items() if not explained(w, values, words)})
+    def placed(pages: list[list[str]], extra: Counter, other: Counter) -> dict[int, list[str]]:
+        # Persian words are read loosely (extraction joins them differently in two
+        # renders): one is no difference when it is made of words the other PDF has.
+        known = words | {w for w in other if PERSIAN_WORD.fullmatch(w) and len(w) > 1}
+        extra = Counter({w: n for w, n in extra.items() if not explained(w, values, known)})
         found: dict[int, list[str]] = {}
         for number, page in enumerate(pages, start=1):
             for word in page:
@@ -236,7 +272,8 @@ def compare_pages(
                     found.setdefault(number, []).append(word)
         return found
 
-    removed, added = placed(handin, ours - theirs), placed(rebuilt, theirs - ours)
+    removed = placed(handin, ours - theirs, theirs)
+    added = placed(rebuilt, theirs - ours, ours)
     for number in sorted(set(removed) | set(added)):
         findings.append(
             Finding(
@@ -249,19 +286,43 @@ def compare_pages(
     return findings
 
 
-def declared_fields(*builds: tuple[dict, dict]) -> tuple[list[float], set[str]]:
-    """The values of every number not declared exact, and the environment's words, over
-    both builds: what may differ on a page."""
+def declared_fields(
+    handin: tuple[dict, dict], rebuilt: tuple[dict, dict], catalogue: dict[str, dict]
+) -> tuple[list[float], set[str]]:
+    """What may differ on a page, over both builds (``(manifest, numbers)`` each): the
+    values of every number not declared exact (and the sum of the rules' wall times the
+    appendix prints); the words of the run's environment and digests; and the words of every
+    wording of a claim whose verdict is declared free and differs (``catalogue``: the
+    claims' wordings, ``hw4.report.claims.load_catalogue``)."""
     values, words = [], set()
-    for manifest, numbers in builds:
+    for manifest, numbers in (handin, rebuilt):
         values += [
             float(entry["value"])
             for entry in numbers.values()
             if entry["tolerance"] != EXACT.label() and is_number(entry["value"])
         ]
+        values.append(
+            sum(
+                entry["value"]
+                for key, entry in numbers.items()
+                if re.fullmatch(r"context:provenance\.rules\.\w+\.seconds", key)
+            )
+        )
         text = json.dumps([manifest["environment"], manifest["git"]], ensure_ascii=False)
         words |= set(re.split(r"[\s\"\[\]{}:,;()]+", text)) - {""}
         words |= {record["sha256"] for record in manifest["artifacts"].values()}
+    # A claim decided by the clock may be worded otherwise when any of its values moved
+    # (claim ids are <section>.<name>: the key's first two parts).
+    moved = {
+        ".".join(key.removeprefix("claim:").split(".")[:2])
+        for key, entry in rebuilt[1].items()
+        if key.startswith("claim:") and handin[1].get(key, {}).get("value") != entry["value"]
+    }
+    for claim_id in moved & set(catalogue):
+        if rebuilt[1].get(f"claim:{claim_id}", {}).get("tolerance") == "free":
+            for wording in catalogue[claim_id]["verdicts"].values():
+                for text in wording.values():
+                    words |= set(words_of(re.sub(r"{{.*?}}|{%.*?%}|<[^>]+>", " ", text)))
     return values, words
 
 
@@ -348,7 +409,6 @@ def rebuild(manifest: dict, workdir: Path, source: Path, cores: int) -> Path:
 def numbers_of_results(manifest: dict, root: Path) -> tuple[dict, dict]:
     """The manifest's files and the numbers, built again from the artifacts under ``root``
     (a folder holding ``results/``) by this checkout's report code, without rendering."""
-    from hw4.report.claims import load_catalogue
     from hw4.report.context import SECTION_MODULES, build_context
     from hw4.report.manifest import data_sources
 
@@ -452,6 +512,13 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"fast: against the artifacts under {root} by sha256, numbers built again from them"
             )
+            current = git_state(REPO)
+            if (current["commit"], current["diff_sha256"]) != (git["commit"], git["diff_sha256"]):
+                print(
+                    f"the numbers are built by this checkout's report code (commit "
+                    f"{current['commit']}{'' if current['clean'] else ' with uncommitted changes'}), "
+                    "not the hand-in's"
+                )
             files, rebuilt = numbers_of_results(manifest, root)
             pages = "pages not compared (fast mode)"
             page_findings = []
@@ -462,7 +529,8 @@ def main(argv: list[str] | None = None) -> int:
             rebuilt_pdf = rebuild_in_fresh_folder(manifest, arguments)
         if not arguments.fast:
             files, rebuilt = read_attachments(rebuilt_pdf)
-            values, words = declared_fields((manifest, numbers), (files, rebuilt))
+            catalogue = load_catalogue(REPO / "report" / "claims")
+            values, words = declared_fields((manifest, numbers), (files, rebuilt), catalogue)
             handin_pages, rebuilt_pages = page_texts(arguments.pdf), page_texts(rebuilt_pdf)
             page_findings = compare_pages(handin_pages, rebuilt_pages, values, words)
             pages = (
