@@ -283,6 +283,7 @@ def test_the_claims_follow_the_artifacts(tmp_path):
         "tuning.failed_trials": "bounded_none_failed",
         "tuning.search_state": "new",
         "tuning.search_end": "schedule_complete",
+        "tuning.original_schedule": "fresh_configurations",
         "tuning.final_epochs": "continued",
     }
 
@@ -469,3 +470,16 @@ def test_a_search_that_ran_out_of_configurations_says_how_many_trials_ran(
     environment = make_environment(TEMPLATES)
     catalogue = load_catalogue(REPO / "report" / "claims")
     assert english in plain_text(str(render_claim(environment, catalogue, claim, "en")))
+
+
+def test_the_original_s_22_trials_are_its_schedule_s_fresh_configurations():
+    from hw4.report.sections.tuning import original_schedule_claim
+
+    original = yaml.safe_load((REPO / "report" / "original_handin.yaml").read_text())
+    claim = original_schedule_claim(original)
+    assert claim.verdict == "fresh_configurations"
+    assert (claim.values["trials"], claim.values["fresh"], claim.values["epochs"]) == (30, 22, 120)
+    original["tuning"]["trials"] = 30
+    assert original_schedule_claim(original).verdict == "all_trials"
+    original["tuning"]["trials"] = 25
+    assert original_schedule_claim(original).verdict == "other_count"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hw4.io.files import read_json
 from hw4.methods.proportion_interval import compare_shares, wilson_interval
 from hw4.methods.rank_correlation import spearman
-from hw4.methods.search_space import TRIAL_COLUMNS
+from hw4.methods.search_space import TRIAL_COLUMNS, hyperband_schedule, schedule_totals
 from hw4.report.artifacts import required, typed_rows
 from hw4.report.claims import Claim
 from hw4.report.comparability import TEST_POPULATION, incomparable_reason, mnist_setting
@@ -179,6 +179,7 @@ def claims(context: dict) -> list[Claim]:
         failed_trials_claim(section),
         search_state_claim(section),
         search_end_claim(section),
+        original_schedule_claim(context["original"]),
         final_epochs_claim(section),
     ]
     if section["paired"] is not None:
@@ -378,6 +379,30 @@ def search_state_claim(section: dict) -> Claim:
             "per_trial_epochs": best["trial_epochs"] is not None,
             "trials": best["trials_run"],
             "epochs": best["epochs_run"],
+        },
+    )
+
+
+def original_schedule_claim(original: dict) -> Claim:
+    """What the original's "22 trials" counts: its Hyperband settings' schedule, from
+    KerasTuner's own size and epoch rules (hw4.methods.search_space.hyperband_schedule)."""
+    tuning = original["tuning"]
+    totals = schedule_totals(hyperband_schedule(tuning["max_epochs"], tuning["factor"]))
+    return Claim(
+        "tuning.original_schedule",
+        "fresh_configurations"
+        if totals["new_configurations"] == tuning["trials"]
+        else "all_trials"
+        if totals["trials"] == tuning["trials"]
+        else "other_count",
+        {
+            "reported": tuning["trials"],
+            "max_epochs": tuning["max_epochs"],
+            "factor": tuning["factor"],
+            "trials": totals["trials"],
+            "fresh": totals["new_configurations"],
+            "continued": totals["trials"] - totals["new_configurations"],
+            "epochs": totals["epochs"],
         },
     )
 
