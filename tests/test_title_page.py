@@ -76,3 +76,24 @@ def test_a_latin_name_ending_in_a_stop_keeps_it_on_its_right_in_the_persian_line
 def test_a_document_that_needs_a_system_font_is_refused(tmp_path):
     with pytest.raises(RuntimeError, match="font"):
         title_lines(tmp_path, CASES["names"][0])
+
+
+def test_latin_runs_in_a_persian_string_are_isolated_and_markup_is_kept():
+    from markupsafe import Markup
+
+    from hw4.report.typography import fa_plain
+
+    assert fa_plain("پارامترهای Dense(20) و نرمال‌سازی") == Markup(
+        'پارامترهای <span dir="ltr">Dense(20)</span> و نرمال‌سازی'
+    )
+    assert fa_plain("خطای MAE (GW)") == Markup('خطای <span dir="ltr">MAE (GW)</span>')
+    kept = Markup('<span dir="ltr">x</span> ۲')
+    assert fa_plain(kept) is kept
+    assert fa_plain("<b>") == Markup("&lt;b&gt;")
+
+
+def test_a_formula_copies_as_its_plain_text_in_the_pinned_fonts():
+    from hw4.report.formulas import text_twin
+
+    assert "W_out = floor(W / S)" in text_twin("W_out = floor(W / S)")
+    assert "proportional to" in text_twin("y ∝ x") and "∝" not in text_twin("y ∝ x")
