@@ -89,7 +89,7 @@ def test_latin_runs_in_a_persian_string_are_isolated_and_markup_is_kept():
     assert fa_plain("خطای MAE (GW)") == Markup('خطای <span dir="ltr">MAE (GW)</span>')
     kept = Markup('<span dir="ltr">x</span> ۲')
     assert fa_plain(kept) is kept
-    assert fa_plain("<b>") == Markup("&lt;b&gt;")
+    assert fa_plain("<ب>") == Markup("&lt;ب&gt;")
 
 
 def test_a_formula_copies_as_its_plain_text_in_the_pinned_fonts():
