@@ -20,6 +20,7 @@ from hw4.methods import distributed_search, keras_search, time_left
 from hw4.methods.distributed_search import WorkerPlan
 from hw4.methods.mnist_cnn import scale_images
 from hw4.methods.search_space import (
+    TRIAL_COLUMNS,
     block_sizes,
     distinct_configurations,
     hyperband_schedule,
@@ -150,19 +151,6 @@ def deaths_and_their_trials(deaths: list[dict], rows: list[dict]) -> list[dict]:
         }
         for death in deaths
     ]
-
-
-TRIAL_COLUMNS = [
-    "trial",
-    "status",
-    "epochs_run",
-    "tuner",
-    "best_step",
-    "epochs_to_best",
-    "continued_from",
-    "best_val_accuracy",
-    "seconds",
-]
 
 
 def epochs_chain(trial_id: str, rows: list[dict]) -> list[dict]:
