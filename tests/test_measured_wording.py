@@ -15,6 +15,7 @@ from sections import render_section
 
 from hw4.io.files import write_json
 from hw4.report.sections import q4
+from hw4.report.typography import fa
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -64,8 +65,12 @@ def conv_steeper(measurements):
         ),
         (
             conv_steeper,
-            ["the conv stack's time grows faster", "the LSTM's step is the faster one"],
-            ["زمان پشتهٔ کانولوشنی با طول سریع‌تر", "سریع‌تر است"],
+            [
+                "the conv stack's time grows faster",
+                "does not follow the length one way",
+                "It is faster, quartiles apart",
+            ],
+            ["زمان پشتهٔ کانولوشنی با طول سریع‌تر", "یک‌سویه نیست", "در طول ۶۴"],
         ),
     ],
 )
@@ -83,3 +88,29 @@ def test_q4_as_measured_states_the_matched_models(tmp_path):
     assert f"{models['Conv1D stack']['params']:,}" in text
     assert f"{models['LSTM']['params']:,}" in text
     assert "95% intervals" in text and "These intervals are within one run" in text
+    # The test artifact: the LSTM faster at 8, within the noise at 16, slower at 32 and 64.
+    assert "At the 2 longest lengths measured the LSTM's training step is slower" in text
+    assert "It is faster, quartiles apart" in text and "time at length 8." in text
+    assert "At length 16 the quartiles of the two overlap" in text
+    # The exponents' fit, said so that a reader can redo it.
+    assert "least squares to the logarithms of all 10 timed steps at lengths 32 and 64" in text
+
+
+def test_q4_appendix_gives_the_fit_and_what_the_medians_give(tmp_path):
+    measurements = artifact("rnn_vs_cnn_measurements.json")
+    path = tmp_path / "measurements.json"
+    write_json(path, measurements)
+    section = {"q4": q4.load({"rnn_vs_cnn": path})}
+    lstm = section["q4"]["growth_from_medians"]["lstm"]
+    claims = {claim.id: claim for claim in q4.claims(section)}
+    context = {"figures": FIGURES, "original": ORIGINAL, "claims": claims, **section}
+    texts = {
+        language: re.sub(
+            r"\s+", " ", re.sub(r"<[^>]+>", "", render_section("q4.detail", language, context))
+        )
+        for language in ("en", "fa")
+    }
+    assert "10 points for each model" in texts["en"]
+    assert "8 degrees of freedom" in texts["en"]
+    assert f"the exponent is {lstm:.2f} for the LSTM" in texts["en"]
+    assert str(fa(lstm, 2)) in texts["fa"]

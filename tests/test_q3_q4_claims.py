@@ -88,23 +88,106 @@ def timing_rows(orders: dict[int, str]) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    "orders, verdict, first",
+    "orders, verdict",
     [
-        ({16: "slower", 64: "slower"}, "slower_everywhere", 16),
+        ({16: "slower", 64: "slower"}, "slower_everywhere"),
+        # The grader's case: faster at the shortest length, slower at the two longer ones.
+        ({16: "faster", 64: "slower", 256: "slower"}, "slower_at_longer_faster_below"),
         (
             {16: "within_noise", 64: "within_noise", 128: "slower", 1024: "slower"},
-            "slower_from_noise_below",
-            128,
+            "slower_at_longer_noise_below",
         ),
-        ({16: "slower", 64: "within_noise", 128: "slower"}, "slower_from_mixed_below", 128),
-        ({16: "faster", 64: "slower"}, "slower_from_mixed_below", 64),
-        ({16: "slower", 64: "within_noise"}, "within_noise_at_longest", 64),
-        ({16: "slower", 64: "faster"}, "faster_at_longest", 64),
+        ({16: "faster", 32: "within_noise", 64: "slower"}, "slower_at_longer_mixed_below"),
+        ({16: "within_noise", 32: "faster", 64: "slower"}, "slower_at_longer_mixed_below"),
+        # Slower again below a length where it is not: no longest stretch.
+        ({16: "slower", 64: "within_noise", 128: "slower"}, "by_length"),
+        ({16: "slower", 64: "within_noise"}, "by_length"),
+        ({16: "slower", 64: "faster"}, "by_length"),
+        ({16: "faster", 64: "faster"}, "by_length"),
     ],
 )
-def test_the_speed_order_says_the_range_it_holds_in(orders, verdict, first):
+def test_the_speed_order_accounts_for_every_length(orders, verdict):
     result = q4.speed_order(timing_rows(orders))
-    assert (result["verdict"], result["first_length"]) == (verdict, first)
+    assert result["verdict"] == verdict
+    for group in ("slower", "within_noise", "faster"):
+        assert result[group] == [length for length, order in orders.items() if order == group]
+    assert sorted(result["ratios"]) == sorted(orders)
+
+
+def test_the_speed_claim_names_each_length_in_its_group():
+    """The preview's numbers: the LSTM faster at 16 beyond the quartiles, slower at 64 and
+    256; the wording names both slower lengths and the faster one, in both languages."""
+    timing = [
+        {
+            "model": q4.CONV,
+            "length": 16,
+            "median": 10.11,
+            "lower_quartile": 10.09,
+            "upper_quartile": 14.97,
+        },
+        {
+            "model": q4.LSTM,
+            "length": 16,
+            "median": 5.94,
+            "lower_quartile": 4.99,
+            "upper_quartile": 7.01,
+        },
+        {
+            "model": q4.CONV,
+            "length": 64,
+            "median": 11.35,
+            "lower_quartile": 11.10,
+            "upper_quartile": 12.72,
+        },
+        {
+            "model": q4.LSTM,
+            "length": 64,
+            "median": 28.69,
+            "lower_quartile": 18.48,
+            "upper_quartile": 30.23,
+        },
+        {
+            "model": q4.CONV,
+            "length": 256,
+            "median": 32.14,
+            "lower_quartile": 28.81,
+            "upper_quartile": 32.48,
+        },
+        {
+            "model": q4.LSTM,
+            "length": 256,
+            "median": 64.40,
+            "lower_quartile": 63.33,
+            "upper_quartile": 65.29,
+        },
+    ]
+    measurements = json.loads((ARTIFACTS / "rnn_vs_cnn_measurements.json").read_text())
+    measurements["timing"] = timing
+    measurements["settings"]["lengths"] = [16, 64, 256]
+    for fit in measurements["growth"].values():
+        fit["lengths"] = [64, 256]
+    claim = next(c for c in q4.claims({"q4": loaded_q4(measurements)}) if c.id == "q4.speed_order")
+    assert claim.verdict == "slower_at_longer_faster_below"
+    environment = make_environment(REPO / "report" / "templates")
+    catalogue = environment.globals["claim_catalogue"]
+    english = plain_text(render_claim(environment, catalogue, claim, "en"))
+    assert "At the 2 longest lengths measured the LSTM's training step is slower" in english
+    assert "quartiles apart: 2.5 times at 64 and 2.0 times at 256." in english
+    assert (
+        "It is faster, quartiles apart: 0.59 times the conv stack's time at length 16." in english
+    )
+    persian = plain_text(render_claim(environment, catalogue, claim, "fa"))
+    assert "۲٫۵ برابر در طول ۶۴ و ۲٫۰ برابر در طول ۲۵۶" in persian
+    assert "۰٫۵۹ برابر زمان پشتهٔ کانولوشنی در طول ۱۶" in persian
+
+
+def test_the_exponent_from_the_medians_is_what_the_table_gives():
+    rows = [
+        {"model": q4.LSTM, "length": 64, "median": 0.028688633},
+        {"model": q4.LSTM, "length": 256, "median": 0.064395521},
+        {"model": q4.LSTM, "length": 16, "median": 1.0},  # not a fitted length
+    ]
+    assert q4.growth_from_medians(rows, q4.LSTM, [64, 256]) == pytest.approx(0.583, abs=1e-3)
 
 
 # --- Q4: growth exponents, weighed against what a rerun showed ------------------------------
@@ -210,11 +293,14 @@ def q3_context(epochs_run=2, best_epoch=2, model_rmse=0.5, homework_chosen=True)
         "architecture": {"patience": 4},
         "windows_dropped_for_gaps": {"train": 0, "validation": 0, "test": 0},
         "seasonal_period": 24,
+        "rows": {"train": 6132},
+        "original_bug": {"windows": 6120},
     }
+    metrics["input_shape"]["train"] = [6108, 12, 7]
     best = min(baselines.items(), key=lambda item: item[1]["rmse"])
     section = {
         "metrics": metrics,
-        "sweep": {"epochs": 2, "rows": rows},
+        "sweep": {"epochs": 2, "rows": rows, "label_history": 12},
         "chosen": chosen,
         "homework": rows[1],
         "best_test_look_back": 12,
@@ -235,6 +321,7 @@ def test_q3_claims_from_a_preview_like_run():
         "q3.lookback_test": "test_agrees",
         "q3.gaps": "none_dropped",
         "q3.mape": "none_left_out",
+        "q3.window_count": "seasonal_start",
     }
     flipped = {c.id: c.verdict for c in q3.claims(q3_context(model_rmse=0.1, best_epoch=1))}
     assert flipped["q3.beats_baselines"] == "beats_every_baseline"
@@ -242,6 +329,28 @@ def test_q3_claims_from_a_preview_like_run():
     other = {c.id: c.verdict for c in q3.claims(q3_context(homework_chosen=False))}
     assert other["q3.lookback_choice"] == "other_chosen"
     assert other["q3.lookback_test"] == "test_prefers_other"
+
+
+@pytest.mark.parametrize(
+    "hours, original, fixed, look_back, history, period, verdict, later, missing",
+    [
+        # The preview: labels from hour 24 (the seasonal-naive baseline's period) on.
+        (6132, 6120, 6108, 12, 12, 24, "seasonal_start", 12, 0),
+        # A sweep up to 48 hours: the longest look-back sets the first label hour.
+        (6132, 6126, 6084, 6, 48, 24, "history_start", 42, 0),
+        (6132, 6120, 6100, 12, 12, 24, "seasonal_start_and_missing", 12, 8),
+        (6132, 6126, 6080, 6, 48, 24, "history_start_and_missing", 42, 4),
+        (6132, 6108, 6100, 24, 24, 24, "missing_only", 0, 8),
+        (6132, 6108, 6108, 24, 24, 24, "same_count", 0, 0),
+    ],
+)
+def test_the_window_count_difference_is_accounted_for(
+    hours, original, fixed, look_back, history, period, verdict, later, missing
+):
+    result = q3.window_count(hours, original, fixed, look_back, history, period)
+    assert result["verdict"] == verdict
+    assert (result["later_start"], result["missing"]) == (later, missing)
+    assert result["later_start"] + result["missing"] == original - fixed
 
 
 # --- Every verdict of every claim renders in both languages, with the same numbers ---------

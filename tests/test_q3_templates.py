@@ -140,6 +140,15 @@ def test_gaps_and_dropped_windows_are_said_and_counted(tmp_path):
     assert "The chosen look-back is 6 hours" in pages["q3.en"]
     assert "against" in pages["q3.en"] and "for the homework's 12 hours" in pages["q3.en"]
     assert "The choice rests on one seed" in pages["q3.en"]
+    # The original's windows and the fix's: the difference is accounted for, every window.
+    window_count = re.search(r'data-claim="q3.window_count" data-verdict="(\w+)"', pages["q3.en"])
+    assert window_count and window_count.group(1).endswith("_and_missing")
+    assert "because hours are missing from the table" in pages["q3.en"]
+    # The sweep's look-backs: the configured ones and the homework's, always added.
+    assert (
+        "and always adds the homework's 12, so 2 look-backs in all: 6 and 12 hours"
+        in pages["q3.en"]
+    )
 
 
 def test_the_verdict_against_the_baselines_flips_with_the_errors(tmp_path):

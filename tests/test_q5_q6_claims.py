@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sections import render_section
 
 from hw4.report.claims import Claim, check_claims, render_claim
 from hw4.report.render import make_environment
@@ -92,6 +93,22 @@ def test_convergence_verdict(with_epoch, without_epoch, verdict):
 
 
 @pytest.mark.parametrize(
+    ("convergence", "second"),
+    [
+        ("with_bn_first", "borne_out"),
+        ("with_bn_only", "borne_out"),
+        ("without_bn_first", "not_borne_out"),
+        ("without_bn_only", "not_borne_out"),
+        ("same_epoch", "no_difference"),
+        ("neither", "untested"),
+    ],
+)
+def test_the_short_answer_follows_the_convergence_claim(convergence, second):
+    """Part (a)'s short answer and the body's convergence claim say the same of statement 2."""
+    assert q6.second_statement_verdict(convergence) == second
+
+
+@pytest.mark.parametrize(
     ("low", "high", "verdict"),
     [(0.04, 0.09, "below_chance"), (0.06, 0.11, "at_chance"), (0.2, 0.3, "above_chance")],
 )
@@ -131,6 +148,7 @@ def test_q6_as_measured(tmp_path):
     claims = by_id(q6.claims(q6_context(tmp_path)))
     assert claims["q6.statement_speed"].verdict == "within_noise"
     assert claims["q6.statement_convergence"].verdict == "neither"
+    assert claims["q6.true_false"].verdict == "untested"
     assert claims["q6.keras_agreement"].verdict == "agrees"
     # The Keras value leaves out the numerical-derivative column, which is larger.
     assert claims["q6.keras_agreement"].values["largest"] < 1e-13
@@ -182,3 +200,22 @@ def test_every_verdict_renders_in_both_languages(tmp_path):
                 )
                 # One minus sign (U+2212) and no 3.0e-07 notation.
                 assert not re.search(r"\de-|(?<![\w])-\d", text), (claim.id, verdict, language)
+
+
+def test_part_a_short_answer_and_body_say_the_same_of_statement_two(tmp_path):
+    """The short answer of Q6(a) is the claim decided with the body's convergence claim, and
+    statement 3 is stated as a reading, once, in both languages."""
+    context = q6_context(tmp_path)
+    context["claims"] = by_id(q6.claims(context))
+    context["listings"] = {
+        key: {"html": "", "file": "", "first_line": 1, "last_line": 1, "function": key}
+        for key in ("batchnorm_forward", "batchnorm_backward")
+    }
+    context["provenance"] = {"git": {"commit": "0" * 40, "dirty": False}}
+    context["figures"] = {"bn_convergence": "c.png", "bn_small": "s.png"}
+    for language, reading in (("en", "A reading"), ("fa", "این یک برداشت است")):
+        html = render_section("q6", language, context)
+        short = re.search(r'<p class="short-answer">(.*?)</p>', html, re.S).group(1)
+        assert 'data-claim="q6.true_false" data-verdict="untested"' in short
+        assert 'data-claim="q6.statement_convergence" data-verdict="neither"' in html
+        assert html.count(reading) == 1

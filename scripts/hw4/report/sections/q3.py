@@ -83,6 +83,51 @@ def mape_verdict(metrics: dict, left_out: int) -> str:
     return "all_zero" if metrics["model"]["mape"] is None else "some_left_out"
 
 
+def window_count(
+    training_hours: int,
+    original_windows: int,
+    fixed_windows: int,
+    look_back: int,
+    label_history: int,
+    seasonal_period: int,
+) -> dict:
+    """Why the original's windowing and the fix give different numbers of training windows.
+
+    The original makes one window for each training row from row ``look_back`` on
+    (``original_windows``, ``training_hours - look_back`` on a table with no hour missing);
+    the fix labels hours from ``first_label = max(look_back, label_history,
+    seasonal_period)`` on (every look-back of the sweep and every baseline scored on the same
+    hours), and only hours whose window is whole. Returns the values the claim prints and its
+    verdict: ``same_count``; ``seasonal_start`` or ``history_start`` (the later first label
+    hour accounts for the whole difference, set by the seasonal-naive baseline's period or by
+    the sweep's longest look-back); the same with ``_and_missing`` (missing hours account for
+    the rest); or ``missing_only``.
+    """
+    first_label = max(look_back, label_history, seasonal_period)
+    later_start = first_label - look_back
+    difference = original_windows - fixed_windows
+    rest = difference - later_start
+    if difference == 0:
+        verdict = "same_count"
+    elif later_start == 0:
+        verdict = "missing_only"
+    else:
+        start = "seasonal_start" if first_label == seasonal_period else "history_start"
+        verdict = start if rest == 0 else f"{start}_and_missing"
+    return {
+        "verdict": verdict,
+        "training_hours": training_hours,
+        "original": original_windows,
+        "fixed": fixed_windows,
+        "difference": difference,
+        "look_back": look_back,
+        "first_label": first_label,
+        "seasonal_period": seasonal_period,
+        "later_start": later_start,
+        "missing": rest,
+    }
+
+
 def claims(context: dict) -> list[Claim]:
     """The claims this section states, decided from the whole report context."""
     section = context["q3"]
@@ -97,7 +142,20 @@ def claims(context: dict) -> list[Claim]:
     gap = second["val_rmse"] - chosen["val_rmse"]
     spread = max(row["val_rmse"] for row in rows) - chosen["val_rmse"]
     dropped = metrics["windows_dropped_for_gaps"]
+    windows = window_count(
+        metrics["rows"]["train"],
+        metrics["original_bug"]["windows"],
+        metrics["input_shape"]["train"][0],
+        chosen["look_back"],
+        sweep["label_history"],
+        metrics["seasonal_period"],
+    )
     return [
+        Claim(
+            "q3.window_count",
+            windows.pop("verdict"),
+            windows,
+        ),
         Claim(
             "q3.beats_baselines",
             "beats_every_baseline" if metrics["beats_every_baseline"] else "loses_to_a_baseline",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from hw4.io.files import read_json
 from hw4.methods.step_timing import compare_timings
 from hw4.report.claims import Claim
@@ -47,6 +49,13 @@ def load(inputs: dict) -> dict:
         "lstm_long": at(LSTM, longest),
         "conditions": measurements["timing_conditions"],
         "reruns": RERUN_EXPONENTS,
+        # What the printed medians give at the fitted lengths, beside the rule's fit over
+        # every timed step: a reader fitting the table gets these (the appendix says why
+        # the two differ).
+        "growth_from_medians": {
+            name: growth_from_medians(timing, model, measurements["growth"][model]["lengths"])
+            for name, model in (("lstm", LSTM), ("conv", CONV))
+        },
     }
 
 
@@ -95,42 +104,56 @@ def most_verdict(most: list[dict], lstm_to_rnn: list[float]) -> str:
 
 
 def speed_order(timing: list[dict]) -> dict:
-    """Where the LSTM's training step is slower than the conv stack's, decided at every
-    length by the quartiles (``compare_timings``: apart, or within the noise).
+    """The LSTM's training step against the conv stack's at every length, each length decided
+    by the quartiles (``compare_timings``: faster, slower, or within the noise).
 
-    Returns ``{"verdict", "first_length", "below_not_slower"}``. The verdict is
-    ``slower_everywhere``; ``slower_from_noise_below`` (slower at ``first_length`` and every
-    longer length, within the noise at every shorter one); ``slower_from_mixed_below`` (the
-    shorter lengths ``below_not_slower`` are not all within the noise); or, when the LSTM is
-    not slower at the longest length, ``within_noise_at_longest`` or ``faster_at_longest``.
+    Returns ``{"verdict", "slower", "within_noise", "faster", "ratios"}``: the lengths in each
+    group (increasing) and ``{length: LSTM median / conv median}``. Every length measured is
+    in exactly one group. The verdict is ``slower_everywhere``; ``slower_at_longer_faster_below``,
+    ``slower_at_longer_noise_below`` or ``slower_at_longer_mixed_below`` (slower at the longest
+    lengths and at no shorter one, which are all faster, all within the noise, or some of
+    each); or ``by_length`` (no longest stretch of slower lengths with none slower below it:
+    the LSTM is not slower at the longest length, or slower again below a length where it
+    is not).
     """
     lengths = sorted({row["length"] for row in timing})
-    order = {}
+    groups: dict[str, list[int]] = {"slower": [], "within_noise": [], "faster": []}
+    ratios = {}
     for length in lengths:
         rows = {row["model"]: row for row in timing if row["length"] == length}
-        order[length] = compare_timings(rows[LSTM], rows[CONV])
-    if order[lengths[-1]] != "slower":
-        verdict = (
-            "within_noise_at_longest"
-            if order[lengths[-1]] == "within_noise"
-            else "faster_at_longest"
-        )
-        return {"verdict": verdict, "first_length": lengths[-1], "below_not_slower": []}
-    first = len(lengths) - 1
-    while first > 0 and order[lengths[first - 1]] == "slower":
-        first -= 1
-    below = lengths[:first]
-    if not below:
+        groups[compare_timings(rows[LSTM], rows[CONV])].append(length)
+        ratios[length] = rows[LSTM]["median"] / rows[CONV]["median"]
+    slower = groups["slower"]
+    tail = bool(slower) and slower == lengths[len(lengths) - len(slower) :]
+    if slower == lengths:
         verdict = "slower_everywhere"
-    elif all(order[length] == "within_noise" for length in below):
-        verdict = "slower_from_noise_below"
+    elif not tail:
+        verdict = "by_length"
+    elif not groups["within_noise"]:
+        verdict = "slower_at_longer_faster_below"
+    elif not groups["faster"]:
+        verdict = "slower_at_longer_noise_below"
     else:
-        verdict = "slower_from_mixed_below"
-    return {
-        "verdict": verdict,
-        "first_length": lengths[first],
-        "below_not_slower": below,
-    }
+        verdict = "slower_at_longer_mixed_below"
+    return {"verdict": verdict, **groups, "ratios": ratios}
+
+
+def growth_from_medians(timing: list[dict], model: str, lengths: list[int]) -> float:
+    """The exponent b of time ~ length^b fitted by least squares to the log of the medians
+    the report prints, at ``lengths``: what a reader gets from the table. (The rule fits every
+    timed step instead, ``hw4.methods.step_timing.growth_exponent``; with the same number of
+    repeats at each length that is the slope between the repeats' geometric means, which the
+    medians equal only when the repeats are not skewed.)"""
+    points = sorted(
+        (row["length"], row["median"])
+        for row in timing
+        if row["model"] == model and row["length"] in lengths
+    )
+    if len({length for length, _ in points}) < 2:
+        raise ValueError(f"{model}: no two of the fitted lengths {lengths} in the timing table")
+    x = np.log([length for length, _ in points])
+    y = np.log([median for _, median in points])
+    return float(np.polyfit(x, y, 1)[0])
 
 
 def rerun_shift(reruns: dict) -> float:
@@ -186,10 +209,7 @@ def claims(context: dict) -> list[Claim]:
     first_width = next(iter(table))
     disagreeing = [row for row in measured["parameters"] if row["formula"] != row["keras"]]
     speed = speed_order(measured["timing"])
-
-    def ratio(length):
-        rows = {r["model"]: r for r in measured["timing"] if r["length"] == length}
-        return rows[LSTM]["median"] / rows[CONV]["median"]
+    ratios = speed["ratios"]
 
     growth_lstm, growth_conv = section["growth_lstm"], section["growth_conv"]
     reruns = section["reruns"]
@@ -230,12 +250,19 @@ def claims(context: dict) -> list[Claim]:
             "q4.speed_order",
             speed["verdict"],
             {
-                "first_length": speed["first_length"],
-                "below_not_slower": speed["below_not_slower"],
-                "ratio_first": ratio(speed["first_length"]),
+                "lengths": len(ratios),
+                "slower": speed["slower"],
+                "within_noise": speed["within_noise"],
+                "faster": speed["faster"],
+                # Each length's LSTM median over the conv stack's, group by group.
+                "slower_ratios": [
+                    {"length": length, "ratio": ratios[length]} for length in speed["slower"]
+                ],
+                "faster_ratios": [
+                    {"length": length, "ratio": ratios[length]} for length in speed["faster"]
+                ],
                 "longest": section["longest"],
-                "ratio_long": ratio(section["longest"]),
-                "lengths": len({r["length"] for r in measured["timing"]}),
+                "ratio_long": ratios[section["longest"]],
             },
         ),
         Claim(
@@ -250,6 +277,7 @@ def claims(context: dict) -> list[Claim]:
                 "conv_high": growth_conv["upper"],
                 "confidence": round(100 * growth_lstm["confidence"]),
                 "fit_lengths": growth_lstm["lengths"],
+                "points": growth_lstm["points"],
                 "repeats": conditions["repeats"],
                 "rerun_first": first_run["exponent"],
                 "rerun_first_low": first_run["lower"],

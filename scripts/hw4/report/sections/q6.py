@@ -98,6 +98,21 @@ def convergence_verdict(with_epoch: int | None, without_epoch: int | None) -> st
     return "with_bn_first" if with_epoch < without_epoch else "without_bn_first"
 
 
+def second_statement_verdict(convergence: str) -> str:
+    """What the convergence run says of the second statement (fewer epochs to a given
+    accuracy with batch normalisation), from ``convergence_verdict``'s answer, for the short
+    answer of part (a) so that it says what the body's claim says: ``borne_out``,
+    ``not_borne_out``, ``no_difference`` or ``untested`` (neither model reached the target)."""
+    return {
+        "with_bn_first": "borne_out",
+        "with_bn_only": "borne_out",
+        "without_bn_first": "not_borne_out",
+        "without_bn_only": "not_borne_out",
+        "same_epoch": "no_difference",
+        "neither": "untested",
+    }[convergence]
+
+
 def chance_verdict(low: float, high: float, chance: float) -> str:
     """A test accuracy's 95 % interval ``[low, high]`` against guessing's ``chance``:
     "below_chance", "at_chance" (the interval holds it) or "above_chance"."""
@@ -193,6 +208,14 @@ def claims(context: dict) -> list[Claim]:
                 **milliseconds("unfolded", folding["seconds_with_bn"]),
                 "saved_percent": 100 * (1 - section["fold_ratio"]),
                 "images": folding["images"],
+            },
+        ),
+        Claim(
+            "q6.true_false",
+            second_statement_verdict(convergence_verdict(with_epoch, without_epoch)),
+            {
+                "target": checks["target_accuracy"],
+                "epochs_run": len(speed["with_bn"]["val_accuracy"]),
             },
         ),
         Claim(
