@@ -183,12 +183,28 @@ def test_gradcam_step_on_a_trained_model():
     assert metrics["randomisation"]["verdict"] in {"passes", "fails", "undefined"}
     deletion = metrics["deletion"]
     assert deletion["pool"] == "ink" and set(deletion["comparisons"]) == {"random", "intensity"}
-    assert deletion["verdict"] in {"beats_every_baseline", "loses_to_a_baseline", "within_noise"}
+    assert deletion["own_ranking"]["verdict"] in {"lower", "higher", "within_noise"}
+    assert deletion["verdict"] in {
+        "ranking_fails",
+        "beats_every_baseline",
+        "loses_to_a_baseline",
+        "within_noise",
+    }
     whole = metrics["deletion_whole_image"]
     assert set(whole["comparisons"]) == {"random", "random_ink", "intensity"}
     final = metrics["randomisation"]["final"]
     assert final["min"] <= final["q1"] <= final["median"] <= final["q3"] <= final["max"]
-    assert "groups" in metrics["first_image_pairs"]
+    # The same digit is compared on maps for the true digit; a correctly classified image's
+    # map for its true digit is its map for the predicted class.
+    first = metrics["first_images"]
+    labels = [f["true"] for f in first]
+    for group in metrics["first_image_pairs"]["groups"]:
+        assert all(labels[i] == group["digit"] for i in group["positions"])
+        assert len(group["positions"]) == labels.count(group["digit"]) > 1
+    for image in first:
+        if image["true"] == image["predicted"]:
+            assert image["true_class_peak"]["peak_cell"] == image["peak_cell"]
+    assert result["arrays"]["first_maps_true_class"].shape == (10, 7, 7)
     assert result["arrays"]["first_maps"].shape == (10, 7, 7)
     assert result["arrays"]["class_mean_maps"].shape == (10, 7, 7)
     assert all(p["region"] is None or p["region"].count("-") == 1 for p in metrics["class_peaks"])
@@ -205,6 +221,9 @@ def test_step_verdicts_flip_with_the_measurements():
     assert randomisation_verdict(rows(0.1, 0.35)) == "fails"
     assert randomisation_verdict(rows(0.4, None)) == "undefined"
     lower, higher, tied = ({"verdict": v} for v in ("lower", "higher", "within_noise"))
-    assert deletion_verdict({"a": lower, "b": lower}) == "beats_every_baseline"
-    assert deletion_verdict({"a": lower, "b": higher, "c": tied}) == "loses_to_a_baseline"
-    assert deletion_verdict({"a": lower, "b": tied}) == "within_noise"
+    assert deletion_verdict(lower, {"a": lower, "b": lower}) == "beats_every_baseline"
+    assert deletion_verdict(lower, {"a": lower, "b": higher, "c": tied}) == "loses_to_a_baseline"
+    assert deletion_verdict(lower, {"a": lower, "b": tied}) == "within_noise"
+    # Most-first not clearly ahead of least-first fails, whatever the baselines say.
+    assert deletion_verdict(tied, {"a": lower, "b": lower}) == "ranking_fails"
+    assert deletion_verdict(higher, {"a": lower}) == "ranking_fails"

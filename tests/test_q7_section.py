@@ -79,10 +79,18 @@ def artifacts():
         "layer_configured": False,
         "map_shape": [7, 7],
         "model_unchanged": True,
+        # Image 2, a 5 classified as 8: its map for 5 (the true digit) peaks elsewhere
+        # than its map for 8 (the figure's).
         "first_images": [
-            {"index": 7, "true": 3, "predicted": 3, **peak},
-            {"index": 2, "true": 5, "predicted": 5, **peak},
-            {"index": 9, "true": 5, "predicted": 5, **peak, "peak_cell": [4, 2]},
+            {"index": 7, "true": 3, "predicted": 3, **peak, "true_class_peak": peak},
+            {"index": 2, "true": 5, "predicted": 5, **peak, "true_class_peak": peak},
+            {
+                "index": 9,
+                "true": 5,
+                "predicted": 8,
+                **peak,
+                "true_class_peak": {**peak, "peak_cell": [4, 2], "region": "bottom-centre"},
+            },
         ],
         "first_image_pairs": {
             "groups": [
@@ -123,6 +131,7 @@ def artifacts():
             "pool": "ink",
             "fractions": [0.0, 0.25, 0.5],
             "auc": {"most": 0.4, "least": 0.9, "random": 0.95, "intensity": 0.5},
+            "own_ranking": comparison("lower"),
             "comparisons": {name: comparison("lower") for name in ("random", "intensity")},
             "verdict": "beats_every_baseline",
         },
@@ -131,6 +140,7 @@ def artifacts():
             "pool": "image",
             "fractions": [0.0, 0.25, 0.5],
             "auc": {"most": 0.4, "least": 0.9, "random": 0.95, "random_ink": 0.3, "intensity": 0.2},
+            "own_ranking": comparison("lower"),
             "comparisons": {
                 "random": comparison("lower"),
                 "random_ink": comparison("higher"),
@@ -204,28 +214,75 @@ def test_every_sub_question_has_its_heading_and_a_short_answer(default):
 
 
 def test_the_same_digit_is_compared_directly(default):
-    assert "digit 5 appears 2 times (images 1, 2 in the figure)" in default["en"]
-    assert "row 1, column 0; row 4, column 2" in default["en"]
+    # Every repeated digit, each map for the true digit, the misclassified image named; no
+    # two numerals side by side in Persian.
+    assert "1 digit appears more than once: digit 5 in images 1 and 2." in default["en"]
+    assert "image 2 is a 5 classified as 8, so its map here is not the figure's" in default["en"]
+    assert "رقم ۵ در تصویرهای ۱ و ۲" in default["fa"]
+    assert "تصویر ۲ رقم ۵ است و ۸ دسته‌بندی شده" in default["fa"]
+    assert 'data-verdict="different_peaks"' in default["en"]
     assert 'data-verdict="below"' in default["en"]
-    assert "سطر ۱، ستون ۰؛ سطر ۴، ستون ۲" in default["fa"]
+    # The table: each image's brightest cell in its map for the true digit.
+    assert "1, 0; 4, 2" in default["en"]
+    assert not re.search(r"[۰-۹] [۰-۹]", re.sub(r"<[^>]+>", "", default["fa"]))
+
+
+def test_each_digit_s_brightest_cell_is_in_the_body(default):
+    body = default["en"]
+    assert body.count('<tr><td class="n">') >= 10
+    assert "brightest cell of the mean map" in body
+    assert "Digit" not in body.split("short-answer")[1][:50]
+
+
+def test_class_peaks_grammar_follows_the_number(tmp_path):
+    cnn, gradcam = artifacts()
+    en = render(tmp_path, cnn, gradcam)["en"]
+    assert "No digit has more than half of its map's weight in the top half" in en
+    gradcam["class_peaks"][7]["top_half_share"] = 0.6
+    en = render(tmp_path, cnn, gradcam)["en"]
+    assert "Digit 7 has more than half" in en and "1 digits" not in en
+    gradcam["class_peaks"][9]["top_half_share"] = 0.6
+    pages = render(tmp_path, cnn, gradcam)
+    assert "Digits 7 and 9 have more than half" in pages["en"]
+    assert "رقم‌های ۷ و ۹ بیش از نیمی" in pages["fa"]
+    assert "digits 0, 1, 2, 3, 4, 5, 6, 7, 8 and 9 share row 1, column 0" in pages["en"]
 
 
 def test_deletion_wording_flips(tmp_path, default):
-    assert "Passes: with every order deleting only each image" in default["en"]
-    assert "قبول: وقتی هر ترتیب فقط پیکسل‌های جوهر" in default["fa"]
+    assert "Passes: over each image's ink pixels" in default["en"]
+    assert "mean area 0.400 against 0.900" in default["en"]
+    assert "قبول: روی پیکسل‌های جوهر" in default["fa"]
     cnn, gradcam = artifacts()
     losing = copy.deepcopy(gradcam)
     losing["deletion"]["comparisons"]["intensity"] = comparison("higher")
     losing["deletion"]["verdict"] = "loses_to_a_baseline"
     pages = render(tmp_path, cnn, losing)
-    assert "intensity as the map lowers the class probability" in pages["en"]
-    assert "رد: وقتی هر ترتیب" in pages["fa"]
+    assert "intensity as the map lowers it faster still" in pages["en"]
+    assert "رد: روی پیکسل‌های جوهر" in pages["fa"]
     tied = copy.deepcopy(gradcam)
     tied["deletion"]["comparisons"]["random"] = comparison("within_noise")
     tied["deletion"]["verdict"] = "within_noise"
     pages = render(tmp_path, cnn, tied)
-    assert "the map's order cannot be told from random order" in pages["en"]
+    assert "cannot be told from random order" in pages["en"]
     assert "در حد نوفه" in pages["fa"]
+
+
+def test_a_map_no_better_than_its_reverse_fails_the_deletion_check(tmp_path):
+    """Most-first no faster than least-first fails, whatever it does against random order;
+    the numbers are said, in the body and in both languages."""
+    cnn, gradcam = artifacts()
+    gradcam["deletion"]["auc"].update(most=0.664, least=0.657)
+    gradcam["deletion"]["own_ranking"] = comparison("within_noise")
+    gradcam["deletion"]["verdict"] = "ranking_fails"
+    pages = render(tmp_path, cnn, gradcam)
+    assert 'data-verdict="ranking_fails"' in pages["en"]
+    assert "no faster than deleting its least highlighted first" in pages["en"]
+    assert "mean area 0.664 against 0.657" in pages["en"]
+    assert "میانگین سطح ۰٫۶۶۴ در برابر ۰٫۶۵۷" in pages["fa"]
+    detail = render(tmp_path, cnn, gradcam, detail=True)
+    assert 'Grad-CAM, least highlighted first</span></td><td class="n">0.657</td>' in (
+        detail["en"].replace("> <", "><")
+    )
 
 
 def test_randomisation_wording_flips_and_undefined_is_said(tmp_path, default):
@@ -246,8 +303,9 @@ def test_randomisation_wording_flips_and_undefined_is_said(tmp_path, default):
     pages = render(tmp_path, cnn, undefined)
     assert "all 100 maps were zero everywhere" in pages["en"] and "تعریف‌نشده" in pages["fa"]
     assert "Only 9 of the 10 digits have a non-zero mean map" in pages["en"]
+    assert "zero map" in pages["en"]  # the digits' table, in the body
     detail = render(tmp_path, cnn, undefined, detail=True)
-    assert "zero map" in detail["en"] and "undefined" in detail["en"]
+    assert "undefined" in detail["en"]
 
 
 def test_shuffle_and_overfitting_wording_flip(tmp_path, default):
@@ -272,7 +330,10 @@ def test_speed_is_compared_in_images_per_second(default):
 def test_no_raw_subscripts_or_latin_exponents_in_persian(default):
     for raw in ("A_k", "y_c", "h_{", "e-0"):
         assert raw not in re.sub(
-            r"<svg.*?</svg>|<title>.*?</title>|alt=\"[^\"]*\"", "", default["fa"]
+            # A formula's invisible plain-text twin (what copying gives) is not prose.
+            r"<svg.*?</svg>|<title>.*?</title>|alt=\"[^\"]*\"|<span class=\"math-text\"[^>]*>.*?</span>",
+            "",
+            default["fa"],
         )
 
 

@@ -42,8 +42,17 @@ def randomisation_verdict(rows: list[dict]) -> str:
     return "passes" if final < RANDOMISED_MEDIAN_BELOW else "fails"
 
 
-def deletion_verdict(comparisons: dict) -> str:
-    """'beats_every_baseline', 'loses_to_a_baseline', or 'within_noise' (neither)."""
+def deletion_verdict(own_ranking: dict, comparisons: dict) -> str:
+    """The deletion check's verdict from paired comparisons (compare_to_baseline's).
+
+    ``own_ranking``: the map's most highlighted pixels first against its least highlighted
+    first. A map whose most-first order does not lower the class probability clearly faster
+    than its least-first order ranks pixels no better than its own reverse: 'ranking_fails',
+    whatever it does against the baselines. Otherwise, against ``comparisons`` (each baseline):
+    'beats_every_baseline', 'loses_to_a_baseline', or 'within_noise' (neither).
+    """
+    if own_ranking["verdict"] != "lower":
+        return "ranking_fails"
     verdicts = [c["verdict"] for c in comparisons.values()]
     if all(v == "lower" for v in verdicts):
         return "beats_every_baseline"
@@ -64,13 +73,16 @@ def class_mean_maps(maps: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, l
 
 def deletion_check(model, images, classes, saliency, fractions, seed, pool) -> dict:
     """Deletion curves over one pool (hw4.methods.gradcam_checks.deletion_curves) and the
-    paired comparison of Grad-CAM's order with each of the pool's baselines.
+    paired comparisons of Grad-CAM's most-first order with its least-first order
+    (``own_ranking``) and with each of the pool's baselines (``comparisons``).
 
-    Returns ``{"metrics": {"pool", "fractions", "auc", "comparisons", "verdict"}, "curves":
+    Returns ``{"metrics": {"pool", "fractions", "auc", "own_ranking", "comparisons",
+    "verdict"}, "curves":
     {order: mean probability per fraction}}``.
     """
     probabilities = deletion_curves(model, images, classes, saliency, fractions, seed, pool=pool)
     areas = {name: area_under(p, fractions) for name, p in probabilities.items()}
+    own_ranking = compare_to_baseline(areas["most"], areas["least"])
     comparisons = {
         name: compare_to_baseline(areas["most"], areas[name]) for name in BASELINES[pool]
     }
@@ -85,8 +97,9 @@ def deletion_check(model, images, classes, saliency, fractions, seed, pool) -> d
             "pool": pool,
             "fractions": fractions.tolist(),
             "auc": auc,
+            "own_ranking": own_ranking,
             "comparisons": comparisons,
-            "verdict": deletion_verdict(comparisons),
+            "verdict": deletion_verdict(own_ranking, comparisons),
         },
         "curves": {name: p.mean(axis=1).tolist() for name, p in probabilities.items()},
     }
@@ -104,12 +117,17 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
     layer = settings["layer"] or None
     size = data["x_train"].shape[1:3]
 
-    # 1. The first training images after the seeded shuffle, as the original showed them.
+    # 1. The first training images after the seeded shuffle, as the original showed them,
+    # each map for its predicted class (the figure). The same digit in other handwriting is
+    # compared on maps of that digit: each image's map for its TRUE class (the two differ
+    # only for a misclassified image).
     first = order[: settings["first_images"]]
-    raw_first, predicted_first, layer_name = gradcam_maps(
-        model, scale_images(data["x_train"][first]), layer_name=layer
-    )
+    true_first = data["y_train"][first]
+    scaled_first = scale_images(data["x_train"][first])
+    raw_first, predicted_first, layer_name = gradcam_maps(model, scaled_first, layer_name=layer)
     maps_first = normalise_maps(raw_first)
+    raw_true, _, _ = gradcam_maps(model, scaled_first, classes=true_first, layer_name=layer)
+    maps_true = normalise_maps(raw_true)
     log.info("gradcam: %d training images on layer %s", len(first), layer_name)
 
     # 2. Every test image; per digit, the mean map over the correctly classified ones.
@@ -151,9 +169,15 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
         "map_shape": list(maps_test.shape[1:]),
         "model_unchanged": unchanged,
         "first_images": [
-            {"index": int(i), "true": int(t), "predicted": int(p), **describe_peak(m)}
-            for i, t, p, m in zip(
-                first, data["y_train"][first], predicted_first, maps_first, strict=True
+            {
+                "index": int(i),
+                "true": int(t),
+                "predicted": int(p),
+                **describe_peak(m),
+                "true_class_peak": describe_peak(m_true),
+            }
+            for i, t, p, m, m_true in zip(
+                first, true_first, predicted_first, maps_first, maps_true, strict=True
             )
         ],
         "test_images": int(len(x_test)),
@@ -164,7 +188,8 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
             for digit in range(10)
         ],
         "agreement": agreement,
-        "first_image_pairs": same_digit_pairs(maps_first, data["y_train"][first]),
+        # Every map here is the image's map for its true class.
+        "first_image_pairs": same_digit_pairs(maps_true, true_first),
         "randomisation": {
             "images": int(len(sample)),
             "rows": rows,
@@ -183,6 +208,7 @@ def run(model, data: dict, order: np.ndarray, settings: dict, seed: int, device:
         "first_indices": first,
         "first_maps": maps_first,
         "first_maps_upsampled": upsample(maps_first, size),
+        "first_maps_true_class": maps_true,
         "class_mean_maps": class_means,
     }
     figures = {

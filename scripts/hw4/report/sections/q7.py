@@ -78,12 +78,48 @@ def order_names(names: list[str]) -> dict[str, str]:
 def deletion_summary(deletion: dict) -> dict:
     """The baselines that lower the class probability faster than Grad-CAM's order
     (``ahead``) and those it cannot be told from (``tied``), by key, from
-    hw4.methods.gradcam_checks.compare_to_baseline's verdicts."""
+    hw4.methods.gradcam_checks.compare_to_baseline's verdicts; and every order's paired
+    comparison with Grad-CAM's most-first order (``compared``: the baselines', and the
+    least-first order's under ``"least"``), for the tables."""
     comparisons = deletion["comparisons"]
     return {
         "ahead": [name for name, c in comparisons.items() if c["verdict"] == "higher"],
         "tied": [name for name, c in comparisons.items() if c["verdict"] == "within_noise"],
+        "compared": {"least": deletion["own_ranking"], **comparisons},
     }
+
+
+def same_digit_groups(first_images: list[dict], pairs: dict) -> list[dict]:
+    """Each digit shown more than once among the first images, with what the table and the
+    claims print: its ``positions`` (the figure's image numbers), each image's brightest cell
+    and region in its map for the TRUE digit (``cells``, ``regions_en``/``regions_fa``; None
+    for an all-zero map), ``same_cell`` (all cells alike and defined), its pairs
+    (``pairs``: ``{"first", "second", "spearman"}``) and their rank correlations
+    (``correlations``, None where undefined) and the images among them the model
+    misclassified (``misclassified``: ``{"position", "predicted"}``)."""
+    groups = []
+    for group in sorted(pairs["groups"], key=lambda g: g["digit"]):
+        positions = group["positions"]
+        peaks = [with_region_names(first_images[i]["true_class_peak"]) for i in positions]
+        cells = [peak["peak_cell"] for peak in peaks]
+        groups.append(
+            {
+                "digit": group["digit"],
+                "positions": positions,
+                "cells": cells,
+                "regions_en": [peak["region_en"] for peak in peaks],
+                "regions_fa": [peak["region_fa"] for peak in peaks],
+                "same_cell": None not in cells and all(c == cells[0] for c in cells),
+                "pairs": group["pairs"],
+                "correlations": [p["spearman"] for p in group["pairs"]],
+                "misclassified": [
+                    {"position": i, "predicted": first_images[i]["predicted"]}
+                    for i in positions
+                    if first_images[i]["predicted"] != first_images[i]["true"]
+                ],
+            }
+        )
+    return groups
 
 
 def load(inputs: dict) -> dict:
@@ -100,6 +136,9 @@ def load(inputs: dict) -> dict:
         "best_val_epoch": max(history, key=lambda row: row["val_accuracy"])["epoch"],
         "first_images": [with_region_names(image) for image in gradcam["first_images"]],
         "class_peaks": [with_region_names(peak) for peak in gradcam["class_peaks"]],
+        "same_digit_groups": same_digit_groups(
+            gradcam["first_images"], gradcam["first_image_pairs"]
+        ),
         "deletion": deletion_summary(gradcam["deletion"]),
         "deletion_whole_image": deletion_summary(gradcam["deletion_whole_image"]),
         "order_names": ORDER_NAMES,
@@ -120,37 +159,46 @@ def train_versus_test_verdict(
     return "overfitting" if train - test > OVERFITTING_GAP else "small_gap"
 
 
-def largest_repeated_group(pairs: dict) -> dict | None:
-    """Among the first images, the digit shown most often (the smaller digit on a tie), with
-    its pairs; None when no digit is shown twice."""
-    groups = sorted(pairs["groups"], key=lambda g: (-len(g["positions"]), g["digit"]))
-    return groups[0] if groups else None
+def same_digit_verdicts(groups: list[dict], other_median: float | None) -> tuple[str, str]:
+    """(peaks verdict, correlation verdict) over EVERY digit shown more than once among the
+    first images (``same_digit_groups``), each map taken for the image's true digit.
 
-
-def same_digit_verdicts(group: dict | None, first_images: list[dict], other: dict) -> tuple:
-    """(peaks verdict, correlation verdict) for the same digit among the first images.
-
-    Peaks: 'same_peak' (every image of the digit brightest in one cell), 'different_peaks',
-    'no_repeat' (no digit shown twice) or 'undefined' (a map that is zero everywhere).
-    Correlation of each same-digit pair against the median of the different-digit pairs among
-    the same images: 'above' (every pair above), 'below' (every pair below), 'mixed', or
-    'no_repeat' / 'undefined' as for the peaks.
+    Peaks: 'same_peak' (each digit's images brightest in one cell), 'different_peaks' (no
+    digit's), 'some_same' (some digits' but not all), 'no_repeat' (no digit shown twice) or
+    'undefined' (a map that is zero everywhere). Correlation of every same-digit pair against
+    the median of the different-digit pairs among the same images: 'above' (every pair
+    above), 'below' (every pair below), 'mixed', or 'no_repeat' / 'undefined' as for the
+    peaks.
     """
-    if group is None:
+    if not groups:
         return "no_repeat", "no_repeat"
-    cells = [first_images[i]["peak_cell"] for i in group["positions"]]
-    correlations = [p["spearman"] for p in group["pairs"]]
-    if None in cells:
+    if any(None in g["cells"] for g in groups):
         peaks = "undefined"
     else:
-        peaks = "same_peak" if all(c == cells[0] for c in cells) else "different_peaks"
-    if None in correlations or other["median"] is None:
+        same = [g["same_cell"] for g in groups]
+        peaks = "same_peak" if all(same) else "some_same" if any(same) else "different_peaks"
+    correlations = [c for g in groups for c in g["correlations"]]
+    if None in correlations or other_median is None:
         return peaks, "undefined"
-    if all(c > other["median"] for c in correlations):
+    if all(c > other_median for c in correlations):
         return peaks, "above"
-    if all(c < other["median"] for c in correlations):
+    if all(c < other_median for c in correlations):
         return peaks, "below"
     return peaks, "mixed"
+
+
+def shared_peaks(peaks: list[dict]) -> list[dict]:
+    """The cells that are the brightest of more than one digit's mean map, each with its
+    digits: ``[{"cell": [row, column], "digits": [...]}]``, in the order of the digits."""
+    by_cell: dict[tuple, list[int]] = {}
+    for peak in peaks:
+        if peak["peak_cell"] is not None:
+            by_cell.setdefault(tuple(peak["peak_cell"]), []).append(peak["digit"])
+    return [
+        {"cell": list(cell), "digits": digits}
+        for cell, digits in by_cell.items()
+        if len(digits) > 1
+    ]
 
 
 def claims(context: dict) -> list[Claim]:
@@ -227,7 +275,8 @@ def speed_claim(cnn: dict, original: dict) -> Claim:
 
 def map_claims(section: dict) -> list[Claim]:
     """What the maps show: the digits' mean-map peaks, and the same digit in other handwriting
-    among the first images and over the test set."""
+    among the first images (every digit shown more than once, maps for the true digit) and
+    over the test set."""
     gradcam = section["gradcam"]
     peaks = section["class_peaks"]
     with_peak = [p for p in peaks if p["peak_cell"] is not None]
@@ -236,26 +285,22 @@ def map_claims(section: dict) -> list[Claim]:
         peaks_verdict = "some_without_peak"
     else:
         peaks_verdict = "all_distinct" if distinct == len(peaks) else "shared"
-    pairs = gradcam["first_image_pairs"]
-    other = pairs["other_digit"]
-    group = largest_repeated_group(pairs)
-    peaks_same, correlation = same_digit_verdicts(group, section["first_images"], other)
-    correlations = [p["spearman"] for p in group["pairs"]] if group else []
+    other = gradcam["first_image_pairs"]["other_digit"]
+    groups = section["same_digit_groups"]
+    peaks_same, correlation = same_digit_verdicts(groups, other["median"])
+    correlations = [c for g in groups for c in g["correlations"]]
     defined = [c for c in correlations if c is not None]
     same_values = {
-        "digit": group["digit"] if group else None,
-        "count": len(group["positions"]) if group else 0,
-        "positions": group["positions"] if group else [],
-        "cells": [section["first_images"][i]["peak_cell"] for i in group["positions"]]
-        if group
-        else [],
+        "groups": groups,
+        "group_count": len(groups),
+        "same_cell_count": sum(g["same_cell"] for g in groups),
+        "misclassified": [{**m, "digit": g["digit"]} for g in groups for m in g["misclassified"]],
         "first_count": len(section["first_images"]),
         "pairs": len(correlations),
+        "above": sum(c > other["median"] for c in defined) if other["median"] is not None else 0,
         "low": min(defined) if defined else None,
         "high": max(defined) if defined else None,
         "other_median": other["median"],
-        "other_low": other["min"],
-        "other_high": other["max"],
         "other_pairs": other["pairs"],
     }
     agreement = gradcam["agreement"]
@@ -273,7 +318,8 @@ def map_claims(section: dict) -> list[Claim]:
                 "digits": len(peaks),
                 "with_peak": len(with_peak),
                 "distinct": distinct,
-                "top_half": sum(p["top_half_share"] > 0.5 for p in with_peak),
+                "shared": shared_peaks(peaks),
+                "top_half_digits": [p["digit"] for p in with_peak if p["top_half_share"] > 0.5],
                 "test_correct": gradcam["test_correct"],
             },
         ),
@@ -294,7 +340,9 @@ def map_claims(section: dict) -> list[Claim]:
 
 def check_claims(section: dict) -> list[Claim]:
     """Whether the maps can be trusted: the randomisation check and the deletion check (over
-    each image's ink, and over the whole image for the record)."""
+    each image's ink, and over the whole image for the record). The deletion verdict
+    (hw4.steps.gradcam.deletion_verdict) fails a map whose most-first order is not clearly
+    ahead of its least-first order, whatever it does against the baselines."""
     gradcam = section["gradcam"]
     randomisation = gradcam["randomisation"]
     final = randomisation["final"]
@@ -317,6 +365,7 @@ def check_claims(section: dict) -> list[Claim]:
     ):
         deletion = gradcam[key]
         summary = section[key]
+        own = deletion["own_ranking"]
         made.append(
             Claim(
                 claim_id,
@@ -329,6 +378,10 @@ def check_claims(section: dict) -> list[Claim]:
                     "tied": order_names(summary["tied"]),
                     "baselines": order_names(list(deletion["comparisons"])),
                     "auc_most": deletion["auc"]["most"],
+                    "auc_least": deletion["auc"]["least"],
+                    "own_difference": own["difference"],
+                    "own_low": own["low"],
+                    "own_high": own["high"],
                 },
             )
         )
