@@ -201,50 +201,82 @@ def sanity_curve(rows, path, median_below=None):
     save(fig, path)
 
 
+# Each order keeps its line style and colour in both panels.
 DELETION_LABELS = {
-    "most": ("Grad-CAM, most first", "-"),
-    "least": ("Grad-CAM, least first", "-"),
-    "random": ("random order", ":"),
-    "random_ink": ("random ink pixels", "--"),
-    "intensity": ("image intensity as map", "--"),
+    "most": ("Grad-CAM, most first", "-", "C0"),
+    "least": ("Grad-CAM, least first", "-", "C1"),
+    "random": ("random order", ":", "C2"),
+    "random_ink": ("random ink pixels", "--", "C3"),
+    "intensity": ("image intensity as map", "--", "C4"),
 }
 
 
-def _deletion_panel(ax, fractions, curves, auc, xlabel, title):
-    for name, (label, style) in DELETION_LABELS.items():
+def _deletion_panel(ax, fractions, curves, xlabel, title):
+    """One pool's curves; returns {order: line} for the shared legend."""
+    lines = {}
+    for name, (_, style, colour) in DELETION_LABELS.items():
         if name in curves:
-            ax.plot(
+            (lines[name],) = ax.plot(
                 [100 * f for f in fractions],
                 curves[name],
                 style,
+                color=colour,
                 marker="o",
                 ms=3,
-                label=f"{label} (AUC {auc[name]:.3f})",
             )
     ax.set_xlabel(xlabel)
-    ax.set_title(title, fontsize=8)
-    # Below the axes: a legend inside would cover the curves' ends.
-    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
+    ax.set_title(title, fontsize=9)
+    return lines
 
 
 def deletion_plot(fractions, curves, auc, path, whole_image_curves=None, whole_image_auc=None):
     """Class probability as pixels are set to 0, per deletion order (Grad-CAM and baselines):
-    over each image's ink (the compared pool) and, when given, over the whole image."""
+    over each image's ink (the compared pool) and, when given, over the whole image.
+
+    One legend for both panels, right of them, each order with its area under the curve in
+    each pool: the report shows figures at most 56 mm high, so a wide, low figure keeps its
+    text near the size it is drawn at, and the legend covers no curve."""
     panels = 2 if whole_image_curves else 1
-    fig, axes = plt.subplots(1, panels, figsize=(3.6 * panels, 3.0), sharey=True, squeeze=False)
-    _deletion_panel(
-        axes[0, 0], fractions, curves, auc, "ink pixels set to 0 (% of the ink)", "over the ink"
+    fig, axes = plt.subplots(1, panels, figsize=(2.3 * panels, 2.4), sharey=True, squeeze=False)
+    lines = _deletion_panel(
+        axes[0, 0], fractions, curves, "ink set to 0 (% of the ink)", "over the ink"
     )
     if whole_image_curves:
-        _deletion_panel(
-            axes[0, 1],
-            fractions,
-            whole_image_curves,
-            whole_image_auc,
-            "pixels set to 0 (% of the image)",
-            "over the whole image",
-        )
+        lines = {
+            **_deletion_panel(
+                axes[0, 1],
+                fractions,
+                whole_image_curves,
+                "pixels set to 0 (% of the image)",
+                "over the whole image",
+            ),
+            **lines,
+        }
     axes[0, 0].set_ylabel("probability of the class")
+    names = [name for name in DELETION_LABELS if name in lines]
+
+    def area(table, name):
+        return f"{table[name]:.3f}" if table and name in table else "—"
+
+    if whole_image_curves:
+        labels = [
+            f"{DELETION_LABELS[n][0]}: {area(auc, n)} / {area(whole_image_auc, n)}" for n in names
+        ]
+        title = "area under the curve:\nover the ink / whole image"
+    else:
+        labels = [f"{DELETION_LABELS[n][0]}: {area(auc, n)}" for n in names]
+        title = "area under the curve"
+    fig.legend(
+        [lines[n] for n in names],
+        labels,
+        title=title,
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=8.5,
+        title_fontsize=8.5,
+        frameon=False,
+    )
+    fig.tight_layout()
     save(fig, path)
 
 

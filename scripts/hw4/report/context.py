@@ -136,7 +136,7 @@ def results_at_a_glance(artifacts: dict[str, str], context: dict) -> dict:
         "gradcam_model_unchanged": gradcam["model_unchanged"],
         # "passes", "fails" or "undefined" (hw4.steps.gradcam.randomisation_verdict)
         "gradcam_randomisation": gradcam["randomisation"]["verdict"],
-        # "beats_every_baseline", "loses_to_a_baseline" or "within_noise"
+        # "ranking_fails", "beats_every_baseline", "loses_to_a_baseline" or "within_noise"
         "gradcam_deletion": gradcam["deletion"]["verdict"],
     }
 
