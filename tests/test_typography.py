@@ -43,7 +43,7 @@ def test_latin_numbers():
 def test_scientific_notation_in_both_languages():
     assert scientific(2.080873e-10) == '<span dir="ltr" class="num">2.1 × 10<sup>−10</sup></span>'
     assert scientific(-31400.0, 2, "fa") == (
-        '<span dir="ltr" class="num">−۳٫۱۴ × ۱۰<sup>۴</sup></span>'
+        '<span dir="ltr" class="num">−۳٫۱۴\u200e × \u200e۱۰<sup>۴</sup></span>'
     )
 
 

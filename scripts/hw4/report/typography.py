@@ -21,6 +21,7 @@ PERSIAN_DECIMAL = "\u066b"  # ٫
 PERSIAN_THOUSANDS = "\u066c"  # ٬
 PERSIAN_PERCENT = "\u066a"  # ٪
 MINUS = "\u2212"
+LRM = "\u200e"  # left-to-right mark
 
 
 class MissingValue(ValueError):
@@ -102,7 +103,11 @@ def scientific(value, digits: int = 1, lang: str = "en") -> Markup:
     text = f"{mantissa} × 10"
     power = str(int(exponent)).replace("-", MINUS)
     if lang == "fa":
-        text, power = to_persian_digits(text), to_persian_digits(power)
+        # Persian digits are Arabic numbers to the bidi algorithm: a "×" between two of them
+        # takes their right-to-left direction and the product reads "۱۰ × ۲٫۴". Left-to-right
+        # marks on both sides of the sign keep the mantissa first.
+        text = to_persian_digits(mantissa) + f"{LRM} × {LRM}" + to_persian_digits("10")
+        power = to_persian_digits(power)
     return Markup(
         f'<span dir="ltr" class="num">{escape(text.replace("-", MINUS))}<sup>{escape(power)}</sup></span>'
     )
