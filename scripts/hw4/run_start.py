@@ -42,6 +42,12 @@ def start_lines(config: dict, rules_to_run: set[str], interrupted: set[str]) -> 
             " of the whole follows once the first trial is timed):"
         )
         lines += plan_lines(rows)
+        if config["data"]["mnist"].get("source", "auto") == "auto":
+            # The plan is made before the mnist rule knows whether the download works.
+            lines.append(
+                "  (images counted for the full MNIST that data.mnist.source auto downloads;"
+                " without a network it falls back to the embedded digits, a fraction of that)"
+            )
     return lines
 
 
