@@ -268,7 +268,7 @@ def test_fast_mode_agrees_with_the_slow_one(handin, verified):
 
     def tolerated(output):
         return sorted(
-            line.split(":")[1] for line in output.splitlines() if line.startswith("within")
+            line.split(": ")[1] for line in output.splitlines() if line.startswith("within")
         )
 
     assert tolerated(fast.stdout) == tolerated(slow.stdout)

@@ -83,6 +83,9 @@ TIME_VERDICT = Tolerance("free", why="decided by time measurements on the build 
 # artifact, on ``<artifact file>:<field>`` (``results/cnn/metrics.json:seconds_per_epoch``).
 # A step that writes a new measured field declares it here.
 DECLARED: list[tuple[str, Tolerance]] = [
+    # Exponents fitted to time against sequence length, wherever a claim or table prints one.
+    (r"rnn_vs_cnn/measurements\.json:growth\.", TIME_FIT),
+    (r"^claim:q4\.fixed_cost\.(conv|lstm)_(high|low)$", TIME_FIT),
     # Claims stated from time measurements: Q4's speed per sequence length, Q6's folding and
     # speed statements, Q7's speed against the original hand-in; their verdicts follow the clock.
     (
@@ -102,7 +105,6 @@ DECLARED: list[tuple[str, Tolerance]] = [
     (r"^context:q4\.growth_\w+\.", TIME_FIT),
     (r"^context:q6\.(fold_ratio|step_ratio)$", TIME),
     # Fields of the artifacts: Q4's timing table and growth fits, Q6's speed and folding times.
-    (r"rnn_vs_cnn/measurements\.json:growth\.", TIME_FIT),
     (r"rnn_vs_cnn/measurements\.json:timing\.\d+\.(median|\w*quartile|\w*seconds\w*)$", TIME),
     (r"batchnorm/checks\.json:(speed|folding)\..*(seconds|median|quartile|ratio)", TIME),
     # Any field that holds a measured time, speed or memory, by its name.
