@@ -300,12 +300,12 @@ def small_batch_pages(
 
 def test_small_batch_sizes_are_told_apart_by_the_paired_test_on_the_same_images(tmp_path):
     close = small_batch_pages(tmp_path, (0.50, 0.52), 200, (12, 8))
-    assert "McNemar's exact test gives = 0.503" in close["en"] and "not below 0.05" in close["en"]
+    assert "McNemar's exact test gives p = 0.503" in close["en"] and "not below 0.05" in close["en"]
     assert "do not tell the two batch sizes apart" in close["en"]
     assert "جدا نمی‌کنند" in close["fa"] and "مک‌نمار" in close["fa"]
     apart = small_batch_pages(tmp_path, (0.10, 0.90), 1000, (800, 0))
     assert (
-        "gives &lt; 0.001" in apart["en"] and "so the difference is beyond the noise" in apart["en"]
+        "gives p &lt; 0.001" in apart["en"] and "so the difference is beyond the noise" in apart["en"]
     )
     assert "بیرون از نوفه" in apart["fa"]
     low, high = wilson_interval(0.10, 1000)
