@@ -185,3 +185,14 @@ def test_map_and_check_verdicts_flip_with_the_artifact(tmp_path):
     assert found["q7.maps_alike_test"].verdict == "not_more_alike"
     changed["class_peaks"][3].update(peak_cell=None, region=None, top_half_share=None)
     assert verdicts(tmp_path, cnn, changed)["q7.class_peaks"] == "some_without_peak"
+
+
+def test_two_of_three_images_sharing_a_peak_is_some_shared_not_different():
+    from hw4.report.sections.q7 import same_digit_verdicts
+
+    def group(*cells):
+        return {"cells": [list(c) for c in cells], "correlations": [0.5]}
+
+    assert same_digit_verdicts([group((6, 3), (6, 3), (4, 2))], 0.3)[0] == "some_same"
+    assert same_digit_verdicts([group((6, 3), (6, 3))], 0.3)[0] == "same_peak"
+    assert same_digit_verdicts([group((6, 3), (5, 3), (4, 2))], 0.3)[0] == "different_peaks"

@@ -164,7 +164,7 @@ def same_digit_verdicts(groups: list[dict], other_median: float | None) -> tuple
     first images (``same_digit_groups``), each map taken for the image's true digit.
 
     Peaks: 'same_peak' (each digit's images brightest in one cell), 'different_peaks' (no
-    digit's), 'some_same' (some digits' but not all), 'no_repeat' (no digit shown twice) or
+    two images of a digit share their brightest cell), 'some_same' (anything between), 'no_repeat' (no digit shown twice) or
     'undefined' (a map that is zero everywhere). Correlation of every same-digit pair against
     the median of the different-digit pairs among the same images: 'above' (every pair
     above), 'below' (every pair below), 'mixed', or 'no_repeat' / 'undefined' as for the
@@ -175,8 +175,15 @@ def same_digit_verdicts(groups: list[dict], other_median: float | None) -> tuple
     if any(None in g["cells"] for g in groups):
         peaks = "undefined"
     else:
-        same = [g["same_cell"] for g in groups]
-        peaks = "same_peak" if all(same) else "some_same" if any(same) else "different_peaks"
+        # Distinct brightest cells per digit: one means all its images share a peak; as many
+        # as its images means no two do; anything between is some shared.
+        distinct = [len({tuple(cell) for cell in g["cells"]}) for g in groups]
+        if all(d == 1 for d in distinct):
+            peaks = "same_peak"
+        elif all(d == len(g["cells"]) for d, g in zip(distinct, groups, strict=True)):
+            peaks = "different_peaks"
+        else:
+            peaks = "some_same"
     correlations = [c for g in groups for c in g["correlations"]]
     if None in correlations or other_median is None:
         return peaks, "undefined"
