@@ -302,16 +302,9 @@ def test_a_report_rerendered_from_a_tampered_artifact_fails(handin, verified, tm
     metrics = json.loads(metrics_path.read_text())
     metrics["test_accuracy"] = round(metrics["test_accuracy"] + 0.05, 4)
     metrics_path.write_text(json.dumps(metrics))
+    # The default target (the PDF): a target after --configfile would be read as a config.
     result = run_snakemake(
-        copy,
-        PDF,
-        "--cores",
-        "2",
-        "--allowed-rules",
-        "report",
-        "--forcerun",
-        "report",
-        configfile=TINY,
+        copy, "--cores", "2", "--allowed-rules", "report", "--forcerun", "report", configfile=TINY
     )
     assert result.returncode == 0, result.stderr[-3000:]
     slow = verify(copy / PDF, "--against", str(rebuild))

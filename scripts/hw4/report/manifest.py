@@ -231,6 +231,10 @@ def printed_numbers(
         if part in NOT_PRINTED:
             continue
         for path, value in leaves(content):
+            # The provenance's git state and versions are the manifest's; its numbers are
+            # the rules' times and memory.
+            if part == "provenance" and path[0] != "rules":
+                continue
             key = f"context:{part}." + ".".join(path)
             if part == "provenance" and path[0] == "rules":
                 # By the rule's name: the table's order is the workflow's, not a key.
