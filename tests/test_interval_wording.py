@@ -305,7 +305,8 @@ def test_small_batch_sizes_are_told_apart_by_the_paired_test_on_the_same_images(
     assert "جدا نمی‌کنند" in close["fa"] and "مک‌نمار" in close["fa"]
     apart = small_batch_pages(tmp_path, (0.10, 0.90), 1000, (800, 0))
     assert (
-        "gives p &lt; 0.001" in apart["en"] and "so the difference is beyond the noise" in apart["en"]
+        "gives p &lt; 0.001" in apart["en"]
+        and "so the difference is beyond the noise" in apart["en"]
     )
     assert "بیرون از نوفه" in apart["fa"]
     low, high = wilson_interval(0.10, 1000)
