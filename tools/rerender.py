@@ -40,7 +40,9 @@ def main() -> None:
     html = render_html(
         REPO / "report" / "templates", context, REPO / "report" / "css" / "report.css", figures
     )
-    arguments.pdf.write_bytes(render_pdf(html, REPO / "report" / "templates", context["report"]["date"]))
+    arguments.pdf.write_bytes(
+        render_pdf(html, REPO / "report" / "templates", context["report"]["date"])
+    )
     print(f"{arguments.pdf}: {time.perf_counter() - start:.1f} s")
 
 
