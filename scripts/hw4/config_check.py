@@ -305,7 +305,8 @@ def missing_student_details(config: dict) -> str | None:
         return None
     return (
         f"note: {' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty, so the title "
-        "page prints '—'; set them under report: in config.yaml (quote an ID that starts with 0)"
+        "page prints '—'; set them under report: in config.yaml or in the file given to"
+        " --configfile (quote an ID that starts with 0)"
     )
 
 
