@@ -314,3 +314,11 @@ def test_a_report_rerendered_from_a_tampered_artifact_fails(handin, verified, tm
     fast = verify(copy / PDF, "--fast", "--results", str(rebuild))
     assert fast.returncode == 1 and "DIFFERENT: claim:q7.test_accuracy.test:" in fast.stdout
     assert "DIFFERENT: cnn_metrics" not in fast.stdout  # judged by its numbers, named above
+
+
+def test_a_resumed_search_differs_only_in_its_history():
+    from hw4.io.tolerances import tolerance_of
+
+    for key in ("claim:tuning.search_state", "context:tuning.best.seconds"):
+        assert tolerance_of(key).allows("new", "resumed") or tolerance_of(key).allows(108.9, 0.006)
+    assert tolerance_of("context:tuning.best.test_accuracy").label() == "exact"

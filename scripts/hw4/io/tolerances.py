@@ -77,12 +77,21 @@ TIME_FIT = Tolerance(
 # tiny builds: the folded and unfolded models take about as long on a CPU).
 TIME_SHARE = Tolerance("absolute", 100.0, "a share of measured time, in percentage points")
 TIME_VERDICT = Tolerance("free", why="decided by time measurements on the build machine")
+# How a build's search ran: started afresh, or resumed after a stop (Ctrl-C, a lost node).
+# A resumed search reaches the same trials and model; only its history and time differ.
+RUN_HISTORY = Tolerance(
+    "free", why="how this build's search ran (fresh, or resumed after a stop), not a result"
+)
 
 # The declarations, first match wins, on the number's key (``claim:<id>.<value>``,
 # ``context:<path>``; a claim's verdict is ``claim:<id>``) or, for a number read from an
 # artifact, on ``<artifact file>:<field>`` (``results/cnn/metrics.json:seconds_per_epoch``).
 # A step that writes a new measured field declares it here.
 DECLARED: list[tuple[str, Tolerance]] = [
+    # A resumed search: its state and the seconds of the resumed part only.
+    (r"^claim:tuning\.search_state$", RUN_HISTORY),
+    (r"^(context:tuning\.best|results/tuning/best\.json:?)\.?(search_state|seconds)$", RUN_HISTORY),
+    (r"^claim:tuning\.search_state\.(trials|epochs)$", RUN_HISTORY),
     # Exponents fitted to time against sequence length, wherever a claim or table prints one.
     (r"rnn_vs_cnn/measurements\.json:growth\.", TIME_FIT),
     (r"^claim:q4\.fixed_cost\.(conv|lstm)_(high|low)$", TIME_FIT),
