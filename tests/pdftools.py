@@ -104,6 +104,7 @@ class TableCells(HTMLParser):
         super().__init__()
         self.tables: list[dict] = []
         self.cell: list[str] | None = None
+        self.span = 1
         self.in_caption = False
 
     def handle_starttag(self, tag, attrs):
@@ -113,12 +114,15 @@ class TableCells(HTMLParser):
             self.tables[-1]["rows"].append([])
         elif tag in ("th", "td"):
             self.cell = []
+            # A cell spanning columns stands for each of them, so that columns line up.
+            self.span = int(dict(attrs).get("colspan") or 1)
         elif tag == "caption":
             self.in_caption = True
 
     def handle_endtag(self, tag):
         if tag in ("th", "td") and self.cell is not None:
-            self.tables[-1]["rows"][-1].append((tag, " ".join("".join(self.cell).split())))
+            text = " ".join("".join(self.cell).split())
+            self.tables[-1]["rows"][-1].extend([(tag, text)] * self.span)
             self.cell = None
         elif tag == "caption":
             self.in_caption = False
