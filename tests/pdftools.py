@@ -295,23 +295,36 @@ def misplaced_values(pages: list[list[dict]], tables: list[dict]) -> tuple[int, 
     return checked, problems
 
 
-def contents_entries(path: Path, page: int) -> tuple[dict[str, int], list[int]]:
-    """The table of contents on ``page`` (1-based): {English title: page}, and the Persian
-    entries' page numbers in order (their titles extract scrambled, their digits do not)."""
+def contents_entries(path: Path, page: int) -> tuple[list[tuple[str, int]], list[int]]:
+    """The table of contents on ``page`` (1-based), in its two columns: the English entries
+    as ``[(title, page)]`` in order, and the Persian entries' page numbers in order (their
+    titles extract scrambled, their digits do not)."""
     text = subprocess.run(
         ["pdftotext", "-layout", "-enc", "UTF-8", "-f", str(page), "-l", str(page), str(path), "-"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    english = {
-        title.strip(): int(number)
-        for title, number in re.findall(r"^([A-Z].*?) ?\.{3,} ?(\d+)$", text, flags=re.M)
-    }
-    persian = [
-        int(number.translate(PERSIAN))
-        for number in re.findall(r"^\s*([۰-۹]+) ?\.{3,}", text, flags=re.M)
-    ]
+    english, persian, pending = [], [], ""
+    for line in text.splitlines():
+        # The English column is the line's left part: its first run before a wide gap. A
+        # title too long for the column wraps, and its page number ends the next line.
+        left = line.strip() if line.startswith(" " * 40) else re.split(r"\s{4,}", line.strip())[0]
+        found = re.match(r"^([A-Za-z('\"].*?)? ?\.{3,} ?(\d+)$", left)
+        if not line.startswith(" " * 40) and found and (found.group(1) or pending):
+            title = f"{pending} {found.group(1) or ''}".strip()
+            english.append((" ".join(title.split()), int(found.group(2))))
+            pending = ""
+        elif (
+            not line.startswith(" " * 40)
+            and re.match(r"^[A-Za-z(]", left)
+            and "..." not in left
+            and left != "Contents"
+        ):
+            pending = f"{pending} {left}".strip()
+        persian += [
+            int(number.translate(PERSIAN)) for number in re.findall(r"([۰-۹]+) ?\.{3,}", line)
+        ]
     return english, persian
 
 
