@@ -345,3 +345,16 @@ def test_the_test_accuracy_is_printed_with_its_interval(default):
     assert f"[{low:.4f}, {high:.4f}]" in default["en"]
     persian = str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫")
     assert f"با بازهٔ ۹۵٪ از {f'{low:.4f}'.translate(persian)} تا" in default["fa"]
+
+
+def test_threads_a_backend_cannot_pin_are_said_so(tmp_path, default):
+    """JAX fixes its thread pools at import: the run records None, the page says so."""
+    assert "2 threads" in default["en"] and "٢ رشته" in default["fa"].replace("۲", "٢")
+    cnn, gradcam = artifacts()
+    cnn["provenance"]["threads"] = {
+        "intra_op_threads": None,
+        "inter_op_threads": None,
+        "not_pinned": "threads not pinned (the jax backend has no setting for them)",
+    }
+    pages = render(tmp_path, cnn, gradcam)
+    assert "threads not pinned" in pages["en"] and "ثابت" in pages["fa"]

@@ -15,6 +15,7 @@ TINY = REPO / "tests" / "configs" / "tiny.yaml"
 GPU_RULES = {
     "tune_cnn",
     "train_cnn",
+    "compare_cnns",
     "gradcam",
     "train_lstm",
     "lookback_sweep",

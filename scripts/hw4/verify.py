@@ -141,14 +141,11 @@ def source_text(source: dict) -> str:
     return f"{source['derived_in']} ({', '.join(source['artifacts'])})"
 
 
-def compare_files(
-    handin: dict, rebuilt: dict, measured: set[str], same_files: bool = False
-) -> tuple[list[Finding], int]:
+def compare_files(handin: dict, rebuilt: dict, measured: set[str]) -> tuple[list[Finding], int]:
     """Data sources must have the same sha256; a figure too, unless it plots measured time
-    (``measured``); a JSON or CSV artifact of a rebuild is judged by its numbers, its sha256
-    difference is a note (it also records when it was made). With ``same_files`` (the fast
-    mode: the very results/ the hand-in claims to come from) every sha256 must match.
-    Returns the findings and the count of differences."""
+    (``measured``); a JSON or CSV artifact is judged by its numbers, its sha256 difference
+    is a note (it also records when it was made). Returns the findings and the count of
+    differences."""
     findings, different = [], 0
     for name in sorted(set(handin["data_sources"]) | set(rebuilt["data_sources"])):
         ours = handin["data_sources"].get(name, {}).get("sha256")
@@ -165,7 +162,7 @@ def compare_files(
             continue
         file = theirs.get("file") or ours.get("file")
         text = f"{name} ({file}): sha256 {str(ours.get('sha256'))[:12]}… (hand-in) vs {str(theirs.get('sha256'))[:12]}… (rebuild)"
-        if not same_files and (file and file.endswith((".json", ".csv")) or name in measured):
+        if file and file.endswith((".json", ".csv")) or name in measured:
             findings.append(
                 Finding(
                     "note",
@@ -590,9 +587,7 @@ def main(argv: list[str] | None = None) -> int:
             pages = f"{len(handin_pages)} pages, {differing} differ beyond the declared fields"
         whys = {**manifest.get("tolerances", {}), **files.get("tolerances", {})}
         number_findings, counts = compare_numbers(numbers, rebuilt, whys)
-        file_findings, _ = compare_files(
-            manifest, files, MEASURED_FIGURES, same_files=arguments.fast
-        )
+        file_findings, _ = compare_files(manifest, files, MEASURED_FIGURES)
         if files["config_sha256"] != manifest["config_sha256"]:
             file_findings.append(Finding("different", "config sha256 differs from the hand-in's"))
         status = verdict(number_findings + file_findings + page_findings, counts, pages)
