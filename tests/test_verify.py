@@ -28,9 +28,11 @@ from hw4.verify import (
     compare_files,
     compare_numbers,
     compare_pages,
+    date_words,
     explained,
     read_attachments,
     tolerance_from,
+    words_of,
 )
 
 TINY = REPO / "tests" / "configs" / "tiny.yaml"
@@ -152,6 +154,32 @@ def test_page_words_differ_beyond_declared_fields():
     assert [f.text for f in compare_pages(handin, changed, [12.345], set())] == [
         "page 2: text differs beyond the declared fields: hand-in 'same' vs rebuild 'other'"
     ]
+
+
+def test_an_unset_report_date_is_a_declared_field():
+    """A rebuild on a later day prints its own date on the title page when report.date is
+    empty (the day the artifacts were made); a configured date must be the same."""
+    from hw4.report.dates import solar_hijri
+
+    def report_date(iso, configured=False):
+        from datetime import date
+
+        return {
+            "configured": configured,
+            "iso": iso,
+            "solar_hijri": solar_hijri(date.fromisoformat(iso)),
+        }
+
+    title = "تاریخ: {} {} {} Date: {}"
+    handin_day, rebuild_day = report_date("2026-12-07"), report_date("2027-01-02")
+    handin = [words_of(title.format(16, "آذر", 1405, "2026-12-07"))]
+    rebuilt = [words_of(title.format(12, "دی", 1405, "2027-01-02"))]
+    declared = date_words(handin_day) | date_words(rebuild_day)
+    assert compare_pages(handin, rebuilt, [], declared) == []
+    fixed = date_words(report_date("2026-12-07", True)) | date_words(
+        report_date("2027-01-02", True)
+    )
+    assert compare_pages(handin, rebuilt, [], fixed)[0].status == "different"
 
 
 def test_claim_roundings_read_the_wordings():

@@ -333,6 +333,18 @@ def heading_words(sections: list[dict]) -> set[str]:
     return {word for word in words_of(text) if not word[0].isdigit()}
 
 
+def date_words(report_date: dict | None) -> set[str]:
+    """The words of the title page's date when the config did not fix it (it is then the day
+    the artifacts were made, and a rebuild on another day prints its own): the ISO date's
+    parts and the Solar Hijri day, month name and year."""
+    if not report_date or report_date["configured"]:
+        return set()
+    solar = report_date["solar_hijri"]
+    return set(
+        words_of(f"{report_date['iso']} {solar['day']} {solar['month_name']} {solar['year']}")
+    )
+
+
 def declared_fields(
     handin: tuple[dict, dict], rebuilt: tuple[dict, dict], catalogue: dict[str, dict]
 ) -> tuple[list[float], set[str]]:
@@ -359,6 +371,7 @@ def declared_fields(
         text = json.dumps([manifest["environment"], manifest["git"]], ensure_ascii=False)
         words |= set(re.split(r"[\s\"\[\]{}:,;()]+", text)) - {""}
         words |= {record["sha256"] for record in manifest["artifacts"].values()}
+        words |= date_words(manifest.get("report_date"))
     # A claim decided by the clock may be worded otherwise when any of its values moved
     # (claim ids are <section>.<name>: the key's first two parts).
     moved = {

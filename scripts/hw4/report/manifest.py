@@ -316,6 +316,13 @@ def build_manifest(
             "versions": context["provenance"]["versions"],
         },
         "data_sources": data_sources(context),
+        # The title page's date: report.date when set, else the day the newest artifact was
+        # made, which a rebuild on a later day does not share.
+        "report_date": {
+            "configured": bool(config.get("report", {}).get("date")),
+            "iso": context["report"]["date"],
+            "solar_hijri": context["report"]["date_solar_hijri"],
+        },
         "artifacts": context["sources"],
         "report_inputs": report_inputs,
         "tolerances": {
