@@ -161,6 +161,16 @@ def test_describe_peak():
     cam = np.zeros((7, 7))
     cam[3, 3] = 1
     assert describe_peak(cam)["region"] == "middle-centre"
+    # By the cell's centre: row and column 2 of 7 lie mostly in the middle third, 1 and 5 not.
+    for (row, column), region in {
+        (2, 2): "middle-centre",
+        (1, 5): "top-right",
+        (4, 1): "middle-left",
+        (5, 0): "bottom-left",
+    }.items():
+        cam = np.zeros((7, 7))
+        cam[row, column] = 1
+        assert describe_peak(cam)["region"] == region, (row, column)
 
 
 @pytest.mark.slow

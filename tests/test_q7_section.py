@@ -358,3 +358,18 @@ def test_threads_a_backend_cannot_pin_are_said_so(tmp_path, default):
     }
     pages = render(tmp_path, cnn, gradcam)
     assert "threads not pinned" in pages["en"] and "ثابت" in pages["fa"]
+
+
+def test_the_cascade_says_when_the_median_rises_on_the_way():
+    from hw4.report.sections.q7 import cascade_claim
+
+    def rows(*medians):
+        return [{"step": 0, "randomised_down_to": "none", "median": 1.0}] + [
+            {"step": k, "randomised_down_to": f"layer_{k}", "median": m}
+            for k, m in enumerate(medians, start=1)
+        ]
+
+    rising = cascade_claim(rows(0.18, 0.33, 0.08, 0.26, 0.22, 0.16))
+    assert rising.verdict == "not_steadily" and rising.values["rises"] == [2, 4]
+    assert cascade_claim(rows(0.5, 0.3, 0.3, 0.1)).verdict == "falls_steadily"
+    assert cascade_claim(rows(0.5, None)).verdict == "undefined"

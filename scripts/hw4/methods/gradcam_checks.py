@@ -207,15 +207,17 @@ def compare_to_baseline(most: np.ndarray, baseline: np.ndarray) -> dict:
 
 
 def describe_peak(cam: np.ndarray) -> dict:
-    """Where a map (h, w) is brightest: its cell, its third of the image as ``row-column`` (rows
+    """Where a map (h, w) is brightest: its cell, the third of the image that holds the cell's centre as ``row-column`` (rows
     top/middle/bottom, columns left/centre/right; the report names them in each language) and
     the share of the map's weight in the top half. An all-zero map has no peak: None each."""
     total = float(cam.sum())
     if total <= 0:
         return {"peak_cell": None, "region": None, "top_half_share": None}
     row, column = np.unravel_index(int(np.argmax(cam)), cam.shape)
-    third_row = min(int(3 * row // cam.shape[0]), 2)
-    third_column = min(int(3 * column // cam.shape[1]), 2)
+    # The third that holds the cell's centre: on a 7x7 map rows 0-1 are the top, 2-4 the
+    # middle and 5-6 the bottom (row 2 spans 2/7 to 3/7 of the image, mostly the middle).
+    third_row = min(int(3 * (row + 0.5) / cam.shape[0]), 2)
+    third_column = min(int(3 * (column + 0.5) / cam.shape[1]), 2)
     return {
         "peak_cell": [int(row), int(column)],
         "region": f"{('top', 'middle', 'bottom')[third_row]}-"

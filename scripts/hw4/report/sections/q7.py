@@ -345,6 +345,24 @@ def map_claims(section: dict) -> list[Claim]:
     ]
 
 
+def cascade_claim(rows: list[dict]) -> Claim:
+    """How the randomisation check's median moves along the cascade (``rows``: step 0, the
+    trained model, then one more layer re-initialised per step, each with its ``median``):
+    'falls_steadily' when no step's median is above the one before, 'not_steadily' when some
+    step's is (the check then shows that the maps change without the trained weights, not
+    that each deeper layer adds to it), 'undefined' when a step has no median."""
+    medians = [row["median"] for row in rows[1:]]
+    steps = [{"step": row["step"], "layer": row["randomised_down_to"]} for row in rows[1:]]
+    if not medians or None in medians:
+        return Claim("q7.randomisation_cascade", "undefined", {"medians": [], "rises": []})
+    rises = [steps[k]["step"] for k in range(1, len(medians)) if medians[k] > medians[k - 1]]
+    return Claim(
+        "q7.randomisation_cascade",
+        "not_steadily" if rises else "falls_steadily",
+        {"medians": medians, "rises": rises, "steps": len(medians)},
+    )
+
+
 def check_claims(section: dict) -> list[Claim]:
     """Whether the maps can be trusted: the randomisation check and the deletion check (over
     each image's ink, and over the whole image for the record). The deletion verdict
@@ -361,10 +379,13 @@ def check_claims(section: dict) -> list[Claim]:
                 **final,
                 "threshold": randomisation["median_below"],
                 "images": randomisation["images"],
+                # The median is over the maps with a correlation (an all-zero map has none).
+                "defined": randomisation["images"] - randomisation["rows"][-1]["undefined"],
                 "steps": len(randomisation["rows"]) - 1,
                 "undefined": randomisation["rows"][-1]["undefined"],
             },
-        )
+        ),
+        cascade_claim(randomisation["rows"]),
     ]
     for claim_id, key in (
         ("q7.deletion", "deletion"),

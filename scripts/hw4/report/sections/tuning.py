@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hw4.io.files import read_json
 from hw4.methods.proportion_interval import compare_shares, wilson_interval
 from hw4.methods.rank_correlation import spearman
@@ -334,8 +336,10 @@ def impossible_depths_claim(section: dict) -> Claim:
         "some_impossible" if section["impossible_depths"] else "all_buildable",
         {
             "padding": best["padding"],
-            "image_size": "×".join(str(size) for size in best["image_size"]),
-            "block_sizes": best["block_sizes"],
+            "image_side": best["image_size"][0],
+            # The sizes up to the first block whose kernel no longer fits: past it the
+            # arithmetic gives numbers (-1) that are no size at all.
+            "block_sizes": list(itertools.takewhile(lambda size: size >= 1, best["block_sizes"])),
             "depths": section["impossible_depths"],
             "deepest": len(best["block_sizes"]),
         },
