@@ -219,3 +219,16 @@ def test_part_a_short_answer_and_body_say_the_same_of_statement_two(tmp_path):
         assert 'data-claim="q6.true_false" data-verdict="untested"' in short
         assert 'data-claim="q6.statement_convergence" data-verdict="neither"' in html
         assert html.count(reading) == 1
+
+
+def test_the_later_model_is_named_where_it_stood_when_the_first_reached_the_target():
+    from hw4.report.sections.q6 import other_accuracy_then
+
+    speed = {
+        "with_bn": {"val_accuracy": [0.778, 0.905, 0.93]},
+        "without_bn": {"val_accuracy": [0.796, 0.892, 0.91]},
+    }
+    assert other_accuracy_then(speed, 2, 3) == 0.892
+    assert other_accuracy_then(speed, None, 3) == 0.93
+    assert other_accuracy_then(speed, 2, None) == 0.892
+    assert other_accuracy_then(speed, 2, 2) == 0.0 and other_accuracy_then(speed, None, None) == 0.0

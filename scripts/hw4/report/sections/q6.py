@@ -98,6 +98,16 @@ def convergence_verdict(with_epoch: int | None, without_epoch: int | None) -> st
     return "with_bn_first" if with_epoch < without_epoch else "without_bn_first"
 
 
+def other_accuracy_then(speed: dict, with_epoch: int | None, without_epoch: int | None) -> float:
+    """The validation accuracy of the model that reached the target later (or never), at
+    the epoch (1-based) the other reached it; 0 when neither reached it or both did at once."""
+    if with_epoch is None and without_epoch is None or with_epoch == without_epoch:
+        return 0.0
+    if without_epoch is None or (with_epoch is not None and with_epoch < without_epoch):
+        return float(speed["without_bn"]["val_accuracy"][with_epoch - 1])
+    return float(speed["with_bn"]["val_accuracy"][without_epoch - 1])
+
+
 def second_statement_verdict(convergence: str) -> str:
     """What the convergence run says of the second statement (fewer epochs to a given
     accuracy with batch normalisation), from ``convergence_verdict``'s answer, for the short
@@ -227,6 +237,8 @@ def claims(context: dict) -> list[Claim]:
                 "with_epoch": with_epoch or 0,
                 "without_epoch": without_epoch or 0,
                 "epochs_run": len(speed["with_bn"]["val_accuracy"]),
+                # Where the later model stood when the first reached the target.
+                "other_then": other_accuracy_then(speed, with_epoch, without_epoch),
             },
         ),
         Claim(
