@@ -10,6 +10,7 @@ from hw4.report.typography import (
     MissingValue,
     fa,
     ltr,
+    ltr_fa,
     num,
     pct,
     scientific,
@@ -45,12 +46,19 @@ def test_scientific_notation_in_both_languages():
     assert scientific(-31400.0, 2, "fa") == (
         '<span dir="ltr" class="num">−۳٫۱۴\u200e × \u200e۱۰<sup>۴</sup></span>'
     )
+    # Zero has no order of magnitude: never "0.0 × 10⁰".
+    assert scientific(0.0) == '<span class="num">0</span>' and "۰" in scientific(0, 1, "fa")
 
 
 def test_ltr_isolates_and_escapes():
     assert ltr("a<b") == '<span dir="ltr" class="ltr">a&lt;b</span>'
     assert shape("256x256x64") == '<span dir="ltr" class="shape">256×256×64</span>'
     assert shape([28, 28, 1]).count("×") == 2
+    # In Persian prose, Persian digits, still left to right.
+    assert shape([6084, 12, 7], "fa") == '<span dir="ltr" class="shape">۶۰۸۴×۱۲×۷</span>'
+    assert ltr_fa("2014-09-13 11:00:00") == (
+        '<span dir="ltr" class="ltr">۲۰۱۴-۰۹-۱۳ ۱۱:۰۰:۰۰</span>'
+    )
 
 
 def test_missing_values_fail_loudly():

@@ -98,8 +98,11 @@ def pct(value, digits: int = 2, lang: str = "en") -> Markup:
 
 def scientific(value, digits: int = 1, lang: str = "en") -> Markup:
     """A number as ``2.1 × 10⁻¹⁰`` (mantissa with ``digits`` decimals), for very small or large
-    values; in Persian digits for ``lang="fa"``, kept left to right inside Persian text."""
-    mantissa, exponent = f"{_check(value):.{digits}e}".split("e")
+    values; in Persian digits for ``lang="fa"``, kept left to right inside Persian text.
+    Zero is ``0`` (it has no order of magnitude)."""
+    if _check(value) == 0:
+        return fa(0) if lang == "fa" else Markup('<span class="num">0</span>')
+    mantissa, exponent = f"{value:.{digits}e}".split("e")
     text = f"{mantissa} × 10"
     power = str(int(exponent)).replace("-", MINUS)
     if lang == "fa":
@@ -180,15 +183,24 @@ def ltr(text, css_class: str = "ltr") -> Markup:
     return Markup(f'<span dir="ltr" class="{css_class}">{escape(str(text))}</span>')
 
 
+def ltr_fa(text) -> Markup:
+    """A left-to-right run of digits and signs in Persian prose (a date and time, a
+    timestamp) with Persian digits: ``2014-09-13 11:00:00`` keeps its order, in ۰-۹."""
+    return ltr(to_persian_digits(str(_check(text))))
+
+
 def code(text) -> Markup:
     return Markup(f'<code dir="ltr">{escape(str(_check(text)))}</code>')
 
 
-def shape(value) -> Markup:
-    """A shape like ``256x256x64`` written with the multiplication sign, left to right."""
+def shape(value, lang: str = "en") -> Markup:
+    """A shape like ``256x256x64`` written with the multiplication sign, left to right;
+    in Persian prose (``lang="fa"``) with Persian digits."""
     if isinstance(value, (list, tuple)):
         value = "x".join(str(v) for v in value)
     text = str(_check(value)).replace("x", "\u00d7")
+    if lang == "fa":
+        text = to_persian_digits(text)
     return Markup(f'<span dir="ltr" class="shape">{escape(text)}</span>')
 
 
@@ -198,6 +210,7 @@ FILTERS = {
     "pct": pct,
     "scientific": scientific,
     "ltr": ltr,
+    "ltr_fa": ltr_fa,
     "code": code,
     "shape": shape,
     "isolate": isolate,

@@ -32,6 +32,11 @@ def load(inputs: dict) -> dict:
     return {
         "best": best,
         "trials": trials,
+        # Where the best trial stands on the trials figure's axis (1 = the first run).
+        "best_position": next(
+            (n for n, r in enumerate(trials, 1) if same_trial(r["trial"], best["best_trial"])),
+            None,
+        ),
         # McNemar's exact test against the fixed Q7 CNN (rule compare_cnns), when present.
         "paired": read_json(inputs["paired_test"]) if "paired_test" in inputs else None,
         "dropout_relation": dropout_relation(trials),
@@ -326,6 +331,15 @@ def target_claim(section: dict, mnist: dict) -> Claim:
             "budget_changes": target["detail"].split(": ", 1)[-1],
         },
     )
+
+
+def same_trial(first, second) -> bool:
+    """Whether two trial ids name one trial: ``"0024"``, ``24`` and ``"24"`` do (a CSV reader
+    may have turned the id into a number)."""
+    try:
+        return int(first) == int(second)
+    except (TypeError, ValueError):
+        return str(first) == str(second)
 
 
 def impossible_depths_claim(section: dict) -> Claim:
