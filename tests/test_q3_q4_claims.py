@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from claimtools import claims_in, numbers_of
 from sections import plain_text, render_section
@@ -289,6 +290,7 @@ def q3_context(epochs_run=2, best_epoch=2, model_rmse=0.5, homework_chosen=True)
         "model": {"rmse": model_rmse, "mae": 0.3, "mape": 4.0, "mape_left_out": 0},
         "baselines": baselines,
         "beats_every_baseline": all(model_rmse < b["rmse"] for b in baselines.values()),
+        "hours_a_baseline_is_closer": {"persistence": [3, 9, 10, 11], "seasonal_naive": []},
         "input_shape": {"test": [1300, 12, 7]},
         "architecture": {"patience": 4},
         "windows_dropped_for_gaps": {"train": 0, "validation": 0, "test": 0},
@@ -408,3 +410,19 @@ def test_q4_has_a_heading_and_a_short_answer_per_sub_question():
         assert found == {claim for claim in context["claims"]}
     english = plain_text(render_section("q4", "en", context))
     assert "a small-kernel convolution fewer than both" not in english
+
+
+def test_an_aggregate_win_names_the_hours_a_baseline_is_closer():
+    from hw4.methods.forecast_metrics import hours_a_baseline_is_closer
+
+    assert q3.hour_ranges([11, 3, 9, 10]) == [[3, 3], [9, 11]]
+    hours = np.array([0, 0, 1, 1])
+    actual = np.array([1.0, 1.0, 1.0, 1.0])
+    forecasts = {
+        "model": np.array([1.1, 0.9, 1.5, 1.5]),
+        "persistence": np.array([1.2, 1.2, 1.0, 1.1]),
+    }
+    assert hours_a_baseline_is_closer(hours, actual, forecasts) == {"persistence": [1]}
+    (claim,) = [c for c in q3.claims(q3_context(model_rmse=0.1)) if c.id == "q3.beats_baselines"]
+    assert claim.verdict == "beats_every_baseline"
+    assert claim.values["closer_by_hour"][0]["ranges"] == [[3, 3], [9, 11]]

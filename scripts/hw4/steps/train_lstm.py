@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hw4.io.provenance import framework_versions, provenance
+from hw4.methods.forecast_metrics import hours_a_baseline_is_closer
 from hw4.methods.lstm import evaluate
 from hw4.methods.windows import original_windows, prepare
 
@@ -120,6 +121,10 @@ def run(
     }
     test_times = times.iloc[prepared.label_rows["test"]]
     forecasts = result["test_forecasts"]
+    # The error-by-hour figure's MAE, hour by hour: where a baseline beats the model.
+    metrics["hours_a_baseline_is_closer"] = hours_a_baseline_is_closer(
+        test_times.dt.hour.to_numpy(), result["test_actual"], forecasts
+    )
     return {
         "metrics": metrics,
         "forecast_week": {

@@ -31,6 +31,18 @@ def load(inputs: dict) -> dict:
     }
 
 
+def hour_ranges(hours: list[int]) -> list[list[int]]:
+    """Hours of the day as runs of consecutive hours, ``[[first, last], ...]``:
+    ``[3, 9, 10, 11]`` -> ``[[3, 3], [9, 11]]``."""
+    ranges: list[list[int]] = []
+    for hour in sorted(hours):
+        if ranges and hour == ranges[-1][1] + 1:
+            ranges[-1][1] = hour
+        else:
+            ranges.append([hour, hour])
+    return ranges
+
+
 def baseline_names(seasonal_period: int) -> dict[str, dict[str, str]]:
     """Each forecast's name in both languages, ``{key: {"fa": ..., "en": ...}}`` (the table's
     rows and the claims that name the best baseline read the same names)."""
@@ -166,6 +178,11 @@ def claims(context: dict) -> list[Claim]:
                 "baselines": len(metrics["baselines"]),
                 "unit": unit,
                 "test_windows": metrics["input_shape"]["test"][0],
+                "closer_by_hour": [
+                    {"name": section["baseline_names"][name], "ranges": hour_ranges(hours)}
+                    for name, hours in metrics["hours_a_baseline_is_closer"].items()
+                    if hours
+                ],
             },
         ),
         Claim(
