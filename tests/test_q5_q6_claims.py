@@ -209,7 +209,7 @@ def test_part_a_short_answer_and_body_say_the_same_of_statement_two(tmp_path):
     context["claims"] = by_id(q6.claims(context))
     context["listings"] = {
         key: {"html": "", "file": "", "first_line": 1, "last_line": 1, "function": key}
-        for key in ("batchnorm_forward", "batchnorm_backward")
+        for key in ("batchnorm_forward", "batchnorm_backward", "batchnorm_inference")
     }
     context["provenance"] = {"git": {"commit": "0" * 40, "dirty": False}}
     context["figures"] = {"bn_convergence": "c.png", "bn_small": "s.png"}

@@ -178,7 +178,7 @@ def render(tmp_path, cnn, gradcam, detail: bool = False) -> dict[str, str]:
         "q7": load_section(tmp_path, cnn, gradcam),
         "original": yaml.safe_load((REPO / "report" / "original_handin.yaml").read_text()),
         "figures": {name: f"{name}.png" for name in FIGURES},
-        "listings": {"gradcam": Listing()},
+        "listings": {"gradcam": Listing(), "q7_model": Listing()},
         "provenance": {"git": {"commit": "0" * 40, "dirty": False}},
     }
     context["claims"] = {claim.id: claim for claim in claims(context)}
