@@ -99,6 +99,45 @@ def test_compare_numbers_names_each_difference():
     )
     assert any(line.startswith("DIFFERENT: d: only in the hand-in (7)") for line in lines)
     assert any(line.startswith("DIFFERENT: e: only in the rebuild (7)") for line in lines)
+    # A key only the hand-in has cannot excuse itself with a label of its own.
+    forged = {"claim:fake.x": number(1, "free")}
+    findings, counts = compare_numbers(forged, {}, {})
+    assert counts == {"different": 1}
+    # The fast mode reads the same files: no tolerance at all.
+    findings, counts = compare_numbers(handin, rebuilt, {"factor 5": "a time"}, exact=True)
+    assert counts == {"same": 1, "different": 5}
+
+
+def test_malformed_attachments_are_refused_in_one_line(tmp_path):
+    from hw4.config_check import config_hash
+    from hw4.verify import VerifyError, build_folder_of, checked_manifest, checked_numbers
+
+    config = {"cnn": {"epochs": 2}}
+    manifest = {
+        "config": config,
+        "config_sha256": config_hash(config),
+        **{key: {} for key in ("git", "artifacts", "data_sources", "report_inputs")},
+    }
+    assert checked_manifest("x.pdf", manifest) is manifest
+    edited = {**manifest, "config": {"cnn": {"epochs": 20}}}
+    for bad, words in (
+        ([], "not a JSON object"),
+        ({k: v for k, v in manifest.items() if k != "git"}, "lacks git"),
+        (edited, "does not hash to its config_sha256"),
+    ):
+        with pytest.raises(VerifyError, match=words):
+            checked_manifest("x.pdf", bad)
+    for bad, words in (
+        ([1, 2], "no 'numbers' object"),
+        ({"numbers": {"k": {"value": 1}}}, "'k' lacks one of"),
+        ({"numbers": {"k": {"value": 1, "tolerance": "factor abc", "source": {}}}}, "'k' has no"),
+    ):
+        with pytest.raises(VerifyError, match=words):
+            checked_numbers("x.pdf", bad)
+    with pytest.raises(VerifyError, match="--results"):
+        build_folder_of(tmp_path / "copy.pdf")
+    pdf = tmp_path / "results" / "report" / "hw4-report.pdf"
+    assert build_folder_of(pdf) == tmp_path.resolve()
 
 
 def test_compare_files_judges_figures_and_data_by_sha256():
@@ -288,19 +327,24 @@ def test_two_builds_in_separate_folders_agree(handin, verified):
 
 @pytest.mark.slow
 def test_fast_mode_agrees_with_the_slow_one(handin, verified):
+    """On the hand-in's own results both modes agree; against a rebuild the fast mode, which
+    allows no tolerance, names exactly the numbers the slow mode found within theirs."""
     rebuild, slow = verified
     own = verify(handin / PDF, "--fast")
     assert own.returncode == 0, own.stdout[-3000:]
     assert ", 0 within their declared tolerance, 0 different" in own.stdout
+    assert "the attachments agree with these results" in own.stdout
     fast = verify(handin / PDF, "--fast", "--results", str(rebuild))
-    assert fast.returncode == slow.returncode == 0, fast.stdout[-3000:]
+    assert slow.returncode == 0 and fast.returncode == 1, fast.stdout[-3000:]
 
-    def tolerated(output):
+    def keys(output, start):
         return sorted(
-            line.split(": ")[1] for line in output.splitlines() if line.startswith("within")
+            line.split(": ")[1]
+            for line in output.splitlines()
+            if line.startswith(start) and line.split(": ")[1].startswith(("claim:", "context:"))
         )
 
-    assert tolerated(fast.stdout) == tolerated(slow.stdout)
+    assert keys(fast.stdout, "DIFFERENT:") == keys(slow.stdout, "within tolerance:")
 
 
 @pytest.mark.slow
@@ -340,9 +384,10 @@ def test_a_report_rerendered_from_a_tampered_artifact_fails(handin, verified, tm
     assert slow.returncode == 1
     assert "DIFFERENT: claim:q7.test_accuracy.test:" in slow.stdout
     assert "DIFFERENT: page " in slow.stdout  # the printed accuracy, on its pages
-    fast = verify(copy / PDF, "--fast", "--results", str(rebuild))
+    # Against the results the hand-in was built from: the number and the file are named.
+    fast = verify(copy / PDF, "--fast", "--results", str(handin))
     assert fast.returncode == 1 and "DIFFERENT: claim:q7.test_accuracy.test:" in fast.stdout
-    assert "DIFFERENT: cnn_metrics" not in fast.stdout  # judged by its numbers, named above
+    assert "DIFFERENT: cnn_metrics" in fast.stdout
 
 
 def test_a_resumed_search_differs_only_in_its_history():

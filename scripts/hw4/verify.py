@@ -9,8 +9,11 @@ declared tolerance (``hw4.io.tolerances``). The default mode rebuilds the whole 
 fresh folder from the recorded commit (a ``git worktree``; the current checkout when it is
 that commit with the same changes, or with ``--checkout current``, saying how it differs)
 and the attached config, then compares the two PDFs' numbers and pages. ``--fast`` trains
-nothing: it checks an existing ``results/`` (``--results``, default the folder the PDF's
-``results/`` sits in) by sha256 and builds the numbers again from its artifacts.
+nothing: it checks the ``results/`` the hand-in was built from (``--results``, default the
+folder the PDF's ``results/`` sits in): every artifact must have its recorded sha256 and every
+number built again from them must be the same, with no tolerance (the same files give the same
+numbers). It reads no page: its verdict is on the attachments, and says so. ``--against``
+compares with a rebuild already made, with the declared tolerances.
 
 One line per number that is not the same (within its tolerance, or different, with both
 values), per page whose text differs beyond the declared fields, and a summary. Exit status
@@ -32,8 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hw4.errors import InputError, RunFailure
-from hw4.io.files import read_yaml, sha256_of
-from hw4.io.tolerances import EXACT, MEASURED_FIGURES, Tolerance, is_number, same_value
+from hw4.io.files import read_yaml
+from hw4.io.tolerances import (
+    EXACT,
+    MEASURED_FIGURES,
+    Tolerance,
+    is_number,
+    same_value,
+    tolerance_of,
+)
 from hw4.report.claims import load_catalogue
 from hw4.report.manifest import MANIFEST_NAME, NUMBERS_NAME, git_state, printed_numbers
 
@@ -74,17 +84,67 @@ def read_attachments(pdf: str | Path) -> tuple[dict, dict]:
             raise VerifyError(
                 f"{pdf}: no {name} attachment (a report built before it was attached)"
             )
+        if len(attached[name]) > 1:
+            raise VerifyError(f"{pdf}: {len(attached[name])} attachments named {name}; one is made")
         try:
             found.append(json.loads(attached[name][0]))
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise VerifyError(f"{pdf}: attachment {name} is not JSON ({error})") from None
     manifest, numbers = found
-    return manifest, numbers["numbers"]
+    return checked_manifest(pdf, manifest), checked_numbers(pdf, numbers)
+
+
+MANIFEST_KEYS = ("config", "config_sha256", "git", "artifacts", "data_sources", "report_inputs")
+ENTRY_KEYS = ("value", "tolerance", "source")
+
+
+def checked_manifest(pdf: str | Path, manifest) -> dict:
+    """The manifest, after checking its shape and that its config hashes to its recorded
+    sha256 (an edited config would otherwise go unseen). Raises ``VerifyError``."""
+    from hw4.config_check import config_hash
+
+    where = f"{pdf}: attachment {MANIFEST_NAME}"
+    if not isinstance(manifest, dict):
+        raise VerifyError(f"{where} is not a JSON object")
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise VerifyError(f"{where} lacks {', '.join(missing)}")
+    if not all(isinstance(manifest[key], dict) for key in MANIFEST_KEYS if key != "config_sha256"):
+        raise VerifyError(
+            f"{where}: config, git, artifacts, data_sources and report_inputs must be objects"
+        )
+    if config_hash(manifest["config"]) != manifest["config_sha256"]:
+        raise VerifyError(
+            f"{where}: its config does not hash to its config_sha256 (edited after the build)"
+        )
+    return manifest
+
+
+def checked_numbers(pdf: str | Path, numbers) -> dict[str, dict]:
+    """The attached numbers (``{key: {"value", "tolerance", "source", ...}}``), after checking
+    their shape and that every tolerance label reads. Raises ``VerifyError`` naming the key."""
+    where = f"{pdf}: attachment {NUMBERS_NAME}"
+    if not isinstance(numbers, dict) or not isinstance(numbers.get("numbers"), dict):
+        raise VerifyError(f"{where} has no 'numbers' object")
+    for key, entry in numbers["numbers"].items():
+        if not isinstance(entry, dict) or any(field not in entry for field in ENTRY_KEYS):
+            raise VerifyError(f"{where}: {key!r} lacks one of {', '.join(ENTRY_KEYS)}")
+        try:
+            tolerance_from(entry["tolerance"], {})
+        except (AttributeError, ValueError):
+            raise VerifyError(
+                f"{where}: {key!r} has no readable tolerance ({entry['tolerance']!r})"
+            ) from None
+    return numbers["numbers"]
 
 
 def tolerance_from(label: str, whys: dict[str, str]) -> Tolerance:
     """A tolerance from its attached label (``exact``, ``free``, ``factor 5``, ``absolute 1``)."""
     kind, _, amount = label.partition(" ")
+    if kind not in ("exact", "free", "factor", "absolute") or (
+        kind in ("factor", "absolute")
+    ) != bool(amount):
+        raise ValueError(f"no such tolerance: {label!r}")
     return Tolerance(kind, float(amount or 0), whys.get(label, ""))
 
 
@@ -92,11 +152,16 @@ def shown(value) -> str:
     return repr(value) if isinstance(value, str) else json.dumps(value)
 
 
+# The fast mode's judgement: its numbers come from the very files the hand-in records.
+SAME_FILES = Tolerance("exact", why="fast mode: built from the files the hand-in records")
+
+
 def compare_numbers(
-    handin: dict[str, dict], rebuilt: dict[str, dict], whys: dict[str, str]
+    handin: dict[str, dict], rebuilt: dict[str, dict], whys: dict[str, str], exact: bool = False
 ) -> tuple[list[Finding], Counter]:
     """One finding per number not the same in ``handin`` and ``rebuilt`` (``{key: entry}``),
-    judged by the rebuild's declared tolerance; the counts of same/within/different."""
+    judged by the rebuild's declared tolerance, or as exact with ``exact`` (the fast mode);
+    the counts of same/within/different."""
     findings, counts = [], Counter()
     for key in sorted(set(handin) | set(rebuilt)):
         if key not in rebuilt or key not in handin:
@@ -105,7 +170,14 @@ def compare_numbers(
             where, present = (
                 ("hand-in", handin[key]) if key in handin else ("rebuild", rebuilt[key])
             )
-            tolerance = tolerance_from(present["tolerance"], whys)
+            # A key only the hand-in has is judged by what this checkout declares for it,
+            # never by the label it carries (an added key would excuse itself).
+            if exact:
+                tolerance = SAME_FILES
+            elif key in rebuilt:
+                tolerance = tolerance_from(present["tolerance"], whys)
+            else:
+                tolerance = tolerance_of(key)
             status = "different" if tolerance.kind == "exact" else "within"
             counts[status] += 1
             findings.append(
@@ -120,7 +192,7 @@ def compare_numbers(
         if same_value(first, second):
             counts["same"] += 1
             continue
-        tolerance = tolerance_from(rebuilt[key]["tolerance"], whys)
+        tolerance = SAME_FILES if exact else tolerance_from(rebuilt[key]["tolerance"], whys)
         status = "within" if tolerance.allows(first, second) else "different"
         counts[status] += 1
         findings.append(
@@ -141,7 +213,9 @@ def source_text(source: dict) -> str:
     return f"{source['derived_in']} ({', '.join(source['artifacts'])})"
 
 
-def compare_files(handin: dict, rebuilt: dict, measured: set[str]) -> tuple[list[Finding], int]:
+def compare_files(
+    handin: dict, rebuilt: dict, measured: set[str], same_files: bool = False
+) -> tuple[list[Finding], int]:
     """Data sources must have the same sha256; a figure too, unless it plots measured time
     (``measured``); a JSON or CSV artifact is judged by its numbers, its sha256 difference
     is a note (it also records when it was made). Returns the findings and the count of
@@ -162,7 +236,9 @@ def compare_files(handin: dict, rebuilt: dict, measured: set[str]) -> tuple[list
             continue
         file = theirs.get("file") or ours.get("file")
         text = f"{name} ({file}): sha256 {str(ours.get('sha256'))[:12]}… (hand-in) vs {str(theirs.get('sha256'))[:12]}… (rebuild)"
-        if file and file.endswith((".json", ".csv")) or name in measured:
+        # A rebuild's JSON and CSV record their own times; the fast mode's files must be
+        # the very ones the hand-in records.
+        if not same_files and (file and file.endswith((".json", ".csv")) or name in measured):
             findings.append(
                 Finding(
                     "note",
@@ -470,51 +546,73 @@ def rebuild(manifest: dict, workdir: Path, source: Path, cores: int) -> Path:
 
 def numbers_of_results(manifest: dict, root: Path) -> tuple[dict, dict]:
     """The manifest's files and the numbers, built again from the artifacts under ``root``
-    (a folder holding ``results/``) by this checkout's report code, without rendering."""
+    (a folder holding ``results/``) by this checkout's report code, without rendering.
+    Raises ``VerifyError`` in one line when that code cannot read them (artifacts of another
+    commit, a cut or edited file)."""
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        return rebuilt_numbers(manifest)
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the whole report code, summed up in one line
+        raise VerifyError(
+            f"{root}: this checkout's report code (commit {git_state(REPO)['commit'][:12]}) "
+            f"cannot build the numbers from these artifacts ({type(error).__name__}: {error}); "
+            f"check out the hand-in's commit {str(manifest['git'].get('commit'))[:12]} and run "
+            "it from there"
+        ) from None
+    finally:
+        os.chdir(previous)
+
+
+def rebuilt_numbers(manifest: dict) -> tuple[dict, dict]:
+    """``numbers_of_results`` in the current folder."""
     from hw4.report.context import SECTION_MODULES, build_context
     from hw4.report.manifest import data_sources
 
     inputs = manifest["report_inputs"]
-    previous = Path.cwd()
-    os.chdir(root)
-    try:
-        context = build_context(
-            inputs["artifacts"],
-            inputs["figures"],
-            inputs["rules"],
-            read_yaml(REPO / "report" / "sections.yaml"),
-            manifest["config"]["report"],
-            manifest["config_sha256"],
-            REPO,
-            read_yaml(REPO / "report" / "original_handin.yaml"),
-            read_yaml(REPO / "report" / "listings.yaml"),
-        )
-        claims = {
-            key: {"verdict": c.verdict, "values": c.values} for key, c in context["claims"].items()
-        }
-        catalogue = load_catalogue(REPO / "report" / "claims")
-        numbers = printed_numbers(context, claims, inputs["artifacts"], SECTION_MODULES, catalogue)
-        files = {
-            **manifest,
-            "artifacts": {
-                name: {**record, "sha256": sha256_of(record["file"])}
-                for name, record in manifest["artifacts"].items()
-            },
-            "data_sources": data_sources(context),
-        }
-    finally:
-        os.chdir(previous)
+    context = build_context(
+        inputs["artifacts"],
+        inputs["figures"],
+        inputs["rules"],
+        read_yaml(REPO / "report" / "sections.yaml"),
+        manifest["config"]["report"],
+        manifest["config_sha256"],
+        REPO,
+        read_yaml(REPO / "report" / "original_handin.yaml"),
+        read_yaml(REPO / "report" / "listings.yaml"),
+    )
+    claims = {
+        key: {"verdict": c.verdict, "values": c.values} for key, c in context["claims"].items()
+    }
+    catalogue = load_catalogue(REPO / "report" / "claims")
+    numbers = printed_numbers(context, claims, inputs["artifacts"], SECTION_MODULES, catalogue)
+    files = {
+        **manifest,
+        # Every file the report reads, from the files themselves: an entry dropped from the
+        # hand-in's manifest is then a file only the rebuild has.
+        "artifacts": context["sources"],
+        "data_sources": data_sources(context),
+    }
     return files, numbers
 
 
-def verdict(findings: list[Finding], counts: Counter, pages: str) -> int:
+def verdict(
+    findings: list[Finding],
+    counts: Counter,
+    pages: str,
+    outcome: tuple[str, str] = ("the hand-in agrees", "the hand-in does NOT agree"),
+) -> int:
+    """Print the findings and the summary line, which ends with ``outcome`` (what agrees,
+    what does not); 1 when any finding is a difference."""
     for finding in findings:
         print(finding.line())
     different = sum(f.status == "different" for f in findings)
     print(
         f"summary: {sum(counts.values()):,} numbers: {counts['same']:,} same, "
         f"{counts['within']:,} within their declared tolerance, {counts['different']:,} different; "
-        f"{pages}; {'the hand-in agrees' if not different else 'the hand-in does NOT agree'}"
+        f"{pages}; {outcome[1] if different else outcome[0]}"
     )
     return 1 if different else 0
 
@@ -538,6 +636,18 @@ def rebuild_in_fresh_folder(manifest: dict, arguments: argparse.Namespace) -> Pa
                 capture_output=True,
                 check=False,
             )
+
+
+def build_folder_of(pdf: Path) -> Path:
+    """The folder a PDF at ``<folder>/results/report/<name>.pdf`` was built in. Raises
+    ``VerifyError`` for a PDF elsewhere (a copy): its build is then given with --results."""
+    resolved = pdf.resolve()
+    if resolved.parent.name != "report" or resolved.parent.parent.name != "results":
+        raise VerifyError(
+            f"{pdf}: not under a build's results/report/; give the folder of the build it came "
+            "from with --results"
+        )
+    return resolved.parents[2]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -569,8 +679,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{'clean' if git['clean'] else 'with uncommitted changes'}; config sha256 "
             f"{manifest['config_sha256'][:12]}…; {len(numbers):,} numbers)"
         )
+        if arguments.fast and arguments.against:
+            raise VerifyError(
+                "--fast checks the results/ a hand-in came from; --against compares with a rebuild: give one"
+            )
         if arguments.fast:
-            root = arguments.results or arguments.pdf.resolve().parents[2]
+            root = arguments.results or build_folder_of(arguments.pdf)
+            if not (root / "results").is_dir():
+                raise VerifyError(
+                    f"{root}: no results/ folder here; give the folder of the build the hand-in came from with --results"
+                )
             print(
                 f"fast: against the artifacts under {root} by sha256, numbers built again from them"
             )
@@ -582,7 +700,7 @@ def main(argv: list[str] | None = None) -> int:
                     "not the hand-in's"
                 )
             files, rebuilt = numbers_of_results(manifest, root)
-            pages = "pages not compared (fast mode)"
+            pages = "pages not read (fast mode: the attachments alone)"
             page_findings = []
         elif arguments.against:
             print(f"against the rebuild already in {arguments.against}")
@@ -599,11 +717,21 @@ def main(argv: list[str] | None = None) -> int:
             differing = sum(f.status == "different" for f in page_findings)
             pages = f"{len(handin_pages)} pages, {differing} differ beyond the declared fields"
         whys = {**manifest.get("tolerances", {}), **files.get("tolerances", {})}
-        number_findings, counts = compare_numbers(numbers, rebuilt, whys)
-        file_findings, _ = compare_files(manifest, files, MEASURED_FIGURES)
+        number_findings, counts = compare_numbers(numbers, rebuilt, whys, exact=arguments.fast)
+        file_findings, _ = compare_files(
+            manifest, files, MEASURED_FIGURES, same_files=arguments.fast
+        )
         if files["config_sha256"] != manifest["config_sha256"]:
             file_findings.append(Finding("different", "config sha256 differs from the hand-in's"))
-        status = verdict(number_findings + file_findings + page_findings, counts, pages)
+        outcome = (
+            (
+                "the attachments agree with these results",
+                "the attachments do NOT agree with these results",
+            )
+            if arguments.fast
+            else ("the hand-in agrees", "the hand-in does NOT agree")
+        )
+        status = verdict(number_findings + file_findings + page_findings, counts, pages, outcome)
         print(f"verified in {time.perf_counter() - start:.0f} s")
         return status
     except (InputError, RunFailure, FileNotFoundError) as error:
