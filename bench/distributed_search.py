@@ -42,7 +42,7 @@ def one_run(args) -> dict:
 
     from hw4.data.mnist import load_path
     from hw4.methods import distributed_search, keras_search
-    from hw4.methods.search_space import planned_trials
+    from hw4.methods.hyperband import planned_trials
 
     data, _, _ = load_path(args.data)
     search_dir = Path(args.out) / f"search_{args.run}"

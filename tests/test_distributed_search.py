@@ -20,7 +20,7 @@ kt = pytest.importorskip("keras_tuner")
 
 from hw4.data.mnist import load_embedded, subset  # noqa: E402
 from hw4.methods import distributed_search  # noqa: E402
-from hw4.methods.search_space import hyperband_schedule, schedule_totals  # noqa: E402
+from hw4.methods.hyperband import hyperband_schedule, schedule_totals  # noqa: E402
 from hw4.steps import tune_cnn  # noqa: E402
 
 # Depths of 2 and 3 only: every trial can be built.

@@ -8,14 +8,8 @@ import yaml
 from conftest import REPO, run_snakemake
 
 from hw4.config_check import ConfigError, check_config
-from hw4.methods.search_space import (
-    block_sizes,
-    hyperband_schedule,
-    max_conv_depth,
-    planned_trials,
-    sampled_values,
-    schedule_totals,
-)
+from hw4.methods.hyperband import hyperband_schedule, planned_trials, schedule_totals
+from hw4.methods.search_space import block_sizes, max_conv_depth, sampled_values
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 BAD_SPACE_CASE = REPO / "tests" / "cases" / "tuning_space_bad.yaml"

@@ -189,6 +189,14 @@ def test_page_words_differ_beyond_declared_fields():
     # A line that moved to the next page is no difference; a changed word is placed on its page.
     moved = [["accuracy", "0.6480", "in"], ["12.3", "s", "same"]]
     assert compare_pages(handin, moved, [12.345], set()) == []
+    # The same characters grouped otherwise (a line broken elsewhere) are no difference.
+    glued = [["accuracy", "0.6480", "in", "12.3", "s", "5.7001"], ["same"]]
+    split = [["accuracy", "0.6480", "in", "12.3", "s", "5.7", "001"], ["same"]]
+    assert compare_pages(glued, split, [12.345], set()) == []
+    assert compare_pages(split, glued, [12.345], set()) == []
+    assert compare_pages(
+        glued, [["accuracy", "0.6480", "in", "12.3", "s", "5.7", "002"], ["same"]], [12.345], set()
+    )
     changed = [["accuracy", "0.6480", "in", "12.3", "s"], ["other"]]
     assert [f.text for f in compare_pages(handin, changed, [12.345], set())] == [
         "page 2: text differs beyond the declared fields: hand-in 'same' vs rebuild 'other'"

@@ -459,9 +459,9 @@ def planned_rules(result) -> set[str]:
 
 @pytest.mark.slow
 def test_an_edited_method_reruns_exactly_the_rules_that_import_it(run, tmp_path):
-    """A copy of the project, dry-run against the tiny build: editing hw4/methods/shapes.py
-    plans Q5's rule (and the report after it); an unrelated edit and an unchanged copy plan
-    nothing of the analysis. The report (and the default target after it) is planned in every case here only
+    """A copy of the project, dry-run against the tiny build: editing a method module plans
+    the rules that import it (and what follows them); an unrelated edit and an unchanged copy
+    plan nothing of the analysis. The report (and the default target after it) is planned in every case here only
     because the copy's templates live under another path (its inputs are the repository's
     files)."""
     copy = tmp_path / "project"
@@ -481,9 +481,17 @@ def test_an_edited_method_reruns_exactly_the_rules_that_import_it(run, tmp_path)
     readme = copy / "README.md"
     readme.write_text(readme.read_text() + "\nA note.\n")
     assert plan() == set()
+    # A module only Q5's rule imports: exactly that rule.
+    dilated = copy / "scripts" / "hw4" / "methods" / "dilated_conv.py"
+    dilated.write_text(dilated.read_text() + "\n# An edit.\n")
+    assert plan() == {"q5_shapes"}
+    # Q5's arithmetic: Q5 and the search, whose depth bound it computes, and what follows
+    # the search; no rule that trains something else.
     shapes = copy / "scripts" / "hw4" / "methods" / "shapes.py"
     shapes.write_text(shapes.read_text() + "\n# An edit.\n")
-    assert plan() == {"q5_shapes"}
+    planned = plan()
+    assert {"q5_shapes", "tune_cnn"} <= planned
+    assert not planned & {"train_lstm", "lookback_sweep", "train_cnn", "rnn_vs_cnn"}, planned
     mnist_cnn = copy / "scripts" / "hw4" / "methods" / "mnist_cnn.py"
     mnist_cnn.write_text(mnist_cnn.read_text() + "\n# An edit.\n")
     assert {"train_cnn", "tune_cnn", "q5_shapes"} <= plan()

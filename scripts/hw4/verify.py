@@ -339,6 +339,36 @@ def explained(token: str, values: list[float], words: set[str]) -> bool:
     return False
 
 
+def split_into(token: str, pieces: Counter) -> list[str] | None:
+    """``token`` as a run of two or more of ``pieces`` (each used no more often than its
+    count), or None."""
+    best: list[list[str] | None] = [[]] + [None] * len(token)
+    for end in range(1, len(token) + 1):
+        for start in range(end):
+            head, piece = best[start], token[start:end]
+            if head is not None and pieces[piece] > head.count(piece):
+                best[end] = [*head, piece]
+                break
+    found = best[-1]
+    return found if found and len(found) > 1 else None
+
+
+def regrouped(ours: Counter, theirs: Counter) -> tuple[Counter, Counter]:
+    """The words only one PDF has, less those that are the same characters grouped
+    otherwise: text extraction glues two tokens (``5.7`` and ``001``, a number and its
+    exponent) when a line breaks elsewhere in the other render."""
+    ours, theirs = Counter(ours), Counter(theirs)
+    for one, other in ((ours, theirs), (theirs, ours)):
+        for token in sorted(one, key=len, reverse=True):
+            while one[token] > 0:
+                pieces = split_into(token, +other)
+                if pieces is None:
+                    break
+                one[token] -= 1
+                other.subtract(pieces)
+    return +ours, +theirs
+
+
 def compare_pages(
     handin: list[list[str] | None],
     rebuilt: list[list[str] | None],
@@ -381,8 +411,9 @@ def compare_pages(
                     found.setdefault(number, []).append(word)
         return found
 
-    removed = placed(handin, ours - theirs, theirs)
-    added = placed(rebuilt, theirs - ours, ours)
+    only_ours, only_theirs = regrouped(ours - theirs, theirs - ours)
+    removed = placed(handin, only_ours, theirs)
+    added = placed(rebuilt, only_theirs, ours)
     for number in sorted(set(removed) | set(added)):
         findings.append(
             Finding(

@@ -20,7 +20,8 @@ from hw4.errors import RunFailure
 from hw4.io.files import write_json
 from hw4.io.logs import FILE_ONLY
 from hw4.methods.distributed_search import WORKERS_DIR
-from hw4.methods.search_space import ShapeFailure, planned_trials, sampled_values
+from hw4.methods.hyperband import planned_trials
+from hw4.methods.search_space import ShapeFailure, sampled_values
 
 log = logging.getLogger("hw4")
 

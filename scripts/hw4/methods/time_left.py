@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 
-from hw4.methods.search_space import hyperband_schedule, planned_trials, schedule_totals
+from hw4.methods.hyperband import hyperband_schedule, planned_trials, schedule_totals
 
 # The full MNIST's training images: what data.mnist.source auto (with a network),
 # download and a full-size path give.

@@ -18,15 +18,13 @@ from hw4.errors import RunFailure
 from hw4.io.provenance import framework_versions, provenance
 from hw4.methods import distributed_search, keras_search, time_left
 from hw4.methods.distributed_search import WorkerPlan
+from hw4.methods.hyperband import hyperband_schedule, planned_trials, schedule_totals
 from hw4.methods.mnist_cnn import scale_images
 from hw4.methods.search_space import (
     TRIAL_COLUMNS,
     block_sizes,
     distinct_configurations,
-    hyperband_schedule,
-    planned_trials,
     sampled_values,
-    schedule_totals,
 )
 
 log = logging.getLogger("hw4")

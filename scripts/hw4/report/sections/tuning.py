@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 
 from hw4.io.files import read_json
+from hw4.methods.hyperband import hyperband_schedule, schedule_totals
 from hw4.methods.proportion_interval import compare_shares, wilson_interval
 from hw4.methods.rank_correlation import spearman
-from hw4.methods.search_space import TRIAL_COLUMNS, hyperband_schedule, schedule_totals
+from hw4.methods.search_space import TRIAL_COLUMNS
 from hw4.report.artifacts import required, typed_rows
 from hw4.report.claims import Claim
 from hw4.report.comparability import TEST_POPULATION, incomparable_reason, mnist_setting
@@ -403,7 +404,7 @@ def search_state_claim(section: dict) -> Claim:
 
 def original_schedule_claim(original: dict) -> Claim:
     """What the original's "22 trials" counts: its Hyperband settings' schedule, from
-    KerasTuner's own size and epoch rules (hw4.methods.search_space.hyperband_schedule)."""
+    KerasTuner's own size and epoch rules (hw4.methods.hyperband.hyperband_schedule)."""
     tuning = original["tuning"]
     totals = schedule_totals(hyperband_schedule(tuning["max_epochs"], tuning["factor"]))
     return Claim(
