@@ -189,6 +189,15 @@ def test_page_words_differ_beyond_declared_fields():
     # A line that moved to the next page is no difference; a changed word is placed on its page.
     moved = [["accuracy", "0.6480", "in"], ["12.3", "s", "same"]]
     assert compare_pages(handin, moved, [12.345], set()) == []
+    assert words_of("the LSTM-based and LSTM's step, LSTM- −0.5") == [
+        "the",
+        "LSTM-based",
+        "and",
+        "LSTM's",
+        "step",
+        "LSTM",
+        "0.5",
+    ]
     # The same characters grouped otherwise (a line broken elsewhere) are no difference.
     glued = [["accuracy", "0.6480", "in", "12.3", "s", "5.7001"], ["same"]]
     split = [["accuracy", "0.6480", "in", "12.3", "s", "5.7", "001"], ["same"]]

@@ -275,8 +275,11 @@ PERSIAN_WORD = re.compile(f"[{PERSIAN}]+")
 
 
 def words_of(text: str) -> list[str]:
-    """The words of ``text``, normalised (``normalised``), punctuation dropped."""
-    return WORD.findall(normalised(text))
+    """The words of ``text``, normalised (``normalised``), punctuation dropped: a hyphen or
+    apostrophe at a word's end is punctuation (``LSTM-`` where a minus sign or a dash follows
+    the word in one render and a space in the other)."""
+    words = (word.strip("-'") for word in WORD.findall(normalised(text)))
+    return [word for word in words if word]
 
 
 # The contents' dot leaders: a contents page lists the headings of the other pages and the
