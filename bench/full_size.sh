@@ -1,45 +1,99 @@
 #!/usr/bin/env bash
-# The full-size measurements, in the background, when the machine is free (they take hours
-# on 2 cores): the search on subsets against the search on every image (bench/search_subset.py),
-# then the workflow's default run from clean on full-size data (bench/run_benchmark.py's
-# figures, through a config of its own). Results go to bench/out/full_size/ and a dated
-# section appended to bench/RESULTS.md.
+# The full-size measurements (hours on 2 cores), in the background, in stages:
 #
-#   bash bench/full_size.sh            # starts it, prints where its log is, returns
+#   bash bench/full_size.sh                       # every stage, in order
+#   bash bench/full_size.sh search extrapolate    # only these
 #   tail -f bench/out/full_size/full_size.log
+#
+#   workflow     the workflow's default run from clean on full-size data, with the search on a
+#                stratified subset of $SUBSET images (tuning.search_images): every rule's wall
+#                time and peak memory (bench/run_benchmark.py), the estimate it prints at the
+#                start, the PDF.
+#   throughput   train_cnn's training path against a plain model.fit on the same images, in
+#                the same sitting (bench/cnn_throughput.py).
+#   search       the homework's search (tuning.search_images: 0) through the workflow's own
+#                rule, stopped with Ctrl-C (SIGINT to its process group, as a terminal sends)
+#                after $INTERRUPT_AFTER seconds and run again, which resumes it; the second
+#                run is stopped after $SEARCH_SECONDS. Rerunning the stage continues it.
+#   extrapolate  the whole full-size search, from the trials run and the subset run's trials
+#                (bench/extrapolate_search.py: its method and error).
+#
+# Data: $DATA (default: Debian's dataset-fashion-mnist, the same shapes and counts as MNIST).
+# Everything lands in bench/out/full_size/; the figures go to bench/RESULTS.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=bench/out/full_size
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}
-SUBSETS=${SUBSETS:-"0 12000 6000"}
+SUBSET=${SUBSET:-6000}
+INTERRUPT_AFTER=${INTERRUPT_AFTER:-1800}
+SEARCH_SECONDS=${SEARCH_SECONDS:-3600}
 mkdir -p "$OUT"
 if [[ "${1:-}" != "--foreground" ]]; then
-    nohup bash "$0" --foreground > "$OUT/full_size.log" 2>&1 &
-    echo "started (pid $!): log in $OUT/full_size.log; results appended to bench/RESULTS.md"
+    nohup bash "$0" --foreground "$@" > "$OUT/full_size.log" 2>&1 &
+    echo "started (pid $!): log in $OUT/full_size.log"
     exit 0
 fi
-start=$(date -u +%FT%TZ)
-# shellcheck disable=SC2086
-.venv/bin/python bench/search_subset.py --data "$DATA" --subsets $SUBSETS \
-    --out "$OUT/search_subset" | tee "$OUT/search_subset.txt"
-cat > "$OUT/full_size.yaml" <<YAML
+shift
+stages=("$@")
+[[ ${#stages[@]} -gt 0 ]] || stages=(workflow throughput search extrapolate)
+
+data_yaml() {  # $1: the file, $2: tuning.search_images
+    cat > "$1" <<YAML
 data:
   mnist:
     source: path
     path: $DATA
+tuning:
+  search_images: $2
 YAML
-run_start=$(date +%s)
-.venv/bin/snakemake -s "$PWD/Snakefile" -d "$OUT/workflow" --cores all \
-    --configfile "$PWD/config.yaml" "$OUT/full_size.yaml" > "$OUT/workflow.log" 2>&1
-run_seconds=$(( $(date +%s) - run_start ))
-{
-    echo
-    echo "## Full size: the search on a subset, and the default run ($start, $(nproc) cores)"
-    echo
-    echo "Data: $DATA (60,000 training and 10,000 test images). \`bench/full_size.sh\`."
-    echo
-    sed -n '/^| tuning.search_images/,/^$/p' "$OUT/search_subset.txt"
-    echo
-    echo "The workflow's default run from clean on the same data: ${run_seconds} s wall."
-} >> bench/RESULTS.md
-echo "done: bench/RESULTS.md"
+}
+
+# The homework's search, through the workflow, in a process group of its own; stopped after
+# $1 seconds as Ctrl-C at a terminal stops it (the whole group). Returns when it has ended.
+search_for() {
+    local log=$OUT/workflow_full.$(date -u +%Y%m%dT%H%M%S).log
+    setsid .venv/bin/snakemake -s "$PWD/Snakefile" -d "$OUT/workflow_full" --cores all \
+        --resources gpu=1 --configfile "$PWD/config.yaml" "$OUT/full_0.yaml" \
+        results/tuning/best.json > "$log" 2>&1 &
+    local pid=$!
+    local waited=0
+    while kill -0 "$pid" 2> /dev/null && ((waited < $1)); do
+        sleep 10
+        waited=$((waited + 10))
+    done
+    if kill -0 "$pid" 2> /dev/null; then
+        echo "$(date -u +%FT%TZ) stopping the search (Ctrl-C to its process group) after $1 s"
+        kill -INT -- "-$pid"
+    fi
+    wait "$pid" || true
+    echo "$(date -u +%FT%TZ) search run ended; its terminal: $log"
+}
+
+for stage in "${stages[@]}"; do
+    echo "$(date -u +%FT%TZ) stage $stage"
+    case $stage in
+        workflow)
+            data_yaml "$OUT/full_$SUBSET.yaml" "$SUBSET"
+            .venv/bin/python bench/run_benchmark.py --workdir "$OUT/workflow_$SUBSET" \
+                --configfile "$PWD/config.yaml" "$PWD/$OUT/full_$SUBSET.yaml"
+            ;;
+        throughput)
+            .venv/bin/python bench/cnn_throughput.py --path "$DATA" --epochs 3
+            ;;
+        search)
+            data_yaml "$OUT/full_0.yaml" 0
+            search_for "$INTERRUPT_AFTER"
+            search_for "$SEARCH_SECONDS"
+            ;;
+        extrapolate)
+            .venv/bin/python bench/extrapolate_search.py \
+                --partial "$OUT/workflow_full/results/tuning/search" \
+                --reference "$OUT/workflow_$SUBSET/results/tuning" --out "$OUT/extrapolation.json"
+            ;;
+        *)
+            echo "unknown stage: $stage (workflow, throughput, search, extrapolate)"
+            exit 2
+            ;;
+    esac
+done
+echo "$(date -u +%FT%TZ) done"

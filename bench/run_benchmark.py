@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run_benchmark.py                  # default config, in bench/out/default
     .venv/bin/python bench/run_benchmark.py --configfile tests/configs/tiny.yaml --workdir /tmp/b
+    .venv/bin/python bench/run_benchmark.py --workdir /tmp/b --table   # a finished run's table
 
 The numbers come from Snakemake's own benchmark files (benchmarks/**.tsv); the
 total is the wall time of the whole `snakemake` command.
@@ -24,12 +25,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--configfile", default=str(REPO / "config.yaml"))
+    parser.add_argument("--configfile", nargs="+", default=[str(REPO / "config.yaml")])
     parser.add_argument("--workdir", default=str(REPO / "bench" / "out" / "default"))
     parser.add_argument("--cores", default="all")
     parser.add_argument("--keep", action="store_true", help="do not start from clean")
+    parser.add_argument(
+        "--table", action="store_true", help="print the table of a run in --workdir, run nothing"
+    )
     args = parser.parse_args()
     workdir = Path(args.workdir)
+    if args.table:
+        print_table(workdir, None)
+        return 0
     if workdir.exists() and not args.keep:
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -41,7 +48,7 @@ def main() -> int:
         "-d",
         str(workdir),
         "--configfile",
-        args.configfile,
+        *args.configfile,
         "--cores",
         args.cores,
         "--resources",
@@ -53,6 +60,13 @@ def main() -> int:
     if result.returncode != 0:
         sys.stderr.write(result.stderr[-5000:])
         return result.returncode
+    print_table(workdir, total)
+    return 0
+
+
+def print_table(workdir: Path, total: float | None) -> None:
+    """Each rule's wall seconds and peak memory from the run's benchmark files, slowest
+    first, their sum, and the whole command's wall ``total`` when it was timed here."""
     rows = []
     for tsv in sorted((workdir / "benchmarks").rglob("*.tsv")):
         with open(tsv) as handle:
@@ -63,8 +77,8 @@ def main() -> int:
     for rule, seconds, rss in sorted(rows, key=lambda r: -r[1]):
         print(f"{rule:<{width}}  {seconds:>9.1f}  {rss:>11}")
     print(f"{'sum of rules':<{width}}  {sum(r[1] for r in rows):>9.1f}")
-    print(f"{'total (snakemake)':<{width}}  {total:>9.1f}")
-    return 0
+    if total is not None:
+        print(f"{'total (snakemake)':<{width}}  {total:>9.1f}")
 
 
 if __name__ == "__main__":
