@@ -121,6 +121,16 @@ def test_the_first_estimate_is_said_once_and_counts_the_other_cnn_rules():
     assert progress.first_estimate(0) is None
 
 
+def test_the_estimate_names_q7s_cnn_only_when_it_counts_it():
+    # A run in which train_cnn does not train (its model is up to date) counts the search
+    # and its retraining alone, and says so.
+    progress = SearchProgress(search_plan(CONFIG["tuning"], 60000), other_images=0)
+    progress.search_epoch(120.0)
+    line = progress.first_estimate(0)
+    assert "Q7" not in line and "the search and its retraining" in line
+    assert "Q7's CNN" in estimate_line(100.0, 0)
+
+
 def test_the_plan_at_the_start_lists_each_training_rule():
     assert train_images_planned(CONFIG["data"]["mnist"]) == 60000
     assert train_images_planned({"source": "embedded", "embedded_test_fraction": 0.2}) == 4000

@@ -50,6 +50,9 @@ rule tune_cnn:
         "logs/tuning/tune_cnn.log",
     benchmark:
         "benchmarks/tuning/tune_cnn.tsv"
+    # The longest job starts first among those ready: its estimate at the start then
+    # covers Q7's CNN too, and the run's end is not held up by a search started last.
+    priority: 10
     conda:
         env("tensorflow")
     threads: config["compute"]["threads"] * TUNING_WORKERS

@@ -210,12 +210,16 @@ def plan_lines(rows: list[dict]) -> list[str]:
     return lines
 
 
-def estimate_line(seconds: float, search_images_setting: int) -> str:
+def estimate_line(seconds: float, search_images_setting: int, with_q7: bool = True) -> str:
     """The one line the run prints once its first epochs are timed: the estimate, and, when
-    it is above an hour and the search sees every image, the setting that shortens it."""
+    it is above an hour and the search sees every image, the setting that shortens it.
+    ``with_q7``: whether the estimate counts Q7's CNN (a rule of this run still to train)."""
+    counted = (
+        "the search, its retraining and Q7's CNN" if with_q7 else "the search and its retraining"
+    )
     line = (
-        f"estimate: about {format_duration(seconds)} of CNN training left on this machine (the"
-        " search, its retraining and Q7's CNN, at the pace of the epochs timed so far)"
+        f"estimate: about {format_duration(seconds)} of CNN training left on this machine"
+        f" ({counted}, at the pace of the epochs timed so far)"
     )
     if seconds > LONG_RUN_SECONDS and not search_images_setting:
         line += (
@@ -249,7 +253,11 @@ class SearchProgress:
         if self.estimated or left is None:
             return None
         self.estimated = True
-        return estimate_line(left + self.pace.time_left(self.other_images), search_images_setting)
+        return estimate_line(
+            left + self.pace.time_left(self.other_images),
+            search_images_setting,
+            with_q7=self.other_images > 0,
+        )
 
     def search_epoch(self, seconds: float) -> None:
         """One search epoch ran, on ``plan["fit_images"]`` images, in ``seconds``."""
