@@ -33,7 +33,7 @@ def main() -> int:
     from hw4.io.logs import setup_logging
 
     setup_logging(None)
-    device = configure_framework(0)
+    device = configure_framework(0, 2)
     from hw4.methods.mnist_cnn import build_q7_model, one_hot, scale_images
     from hw4.steps.train_cnn import run
 

@@ -52,9 +52,9 @@ YAML
 # $1 seconds as Ctrl-C at a terminal stops it (the whole group). Returns when it has ended.
 search_for() {
     local log=$OUT/workflow_full.$(date -u +%Y%m%dT%H%M%S).log
-    setsid .venv/bin/snakemake -s "$PWD/Snakefile" -d "$OUT/workflow_full" --cores all \
-        --resources gpu=1 --configfile "$PWD/config.yaml" "$OUT/full_0.yaml" \
-        results/tuning/best.json > "$log" 2>&1 &
+    setsid .venv/bin/snakemake results/tuning/best.json -s "$PWD/Snakefile" \
+        -d "$OUT/workflow_full" --cores all --resources gpu=1 \
+        --configfile "$PWD/config.yaml" "$PWD/$OUT/full_0.yaml" > "$log" 2>&1 &
     local pid=$!
     local waited=0
     while kill -0 "$pid" 2> /dev/null && ((waited < $1)); do
@@ -78,7 +78,7 @@ for stage in "${stages[@]}"; do
                 --configfile "$PWD/config.yaml" "$PWD/$OUT/full_$SUBSET.yaml"
             ;;
         throughput)
-            .venv/bin/python bench/cnn_throughput.py --path "$DATA" --epochs 3
+            .venv/bin/python bench/cnn_throughput.py --path "$DATA" --epochs 2
             ;;
         search)
             data_yaml "$OUT/full_0.yaml" 0

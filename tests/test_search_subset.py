@@ -80,13 +80,13 @@ def test_the_tuning_section_states_the_trade_only_when_the_subset_was_used(tmp_p
     claim = section_context(tmp_path, record)["claims"]["tuning.search_subset"]
     assert claim.verdict == "subset"
     assert claim.values["share"] == pytest.approx(20.0)
-    assert claim.values["speedup"] == pytest.approx(5.0)
     environment = make_environment(REPO / "report" / "templates")
     catalogue = load_catalogue(claims_directory(REPO / "report" / "templates"))
     english = plain_text(render_claim(environment, catalogue, claim, "en"))
     persian = plain_text(render_claim(environment, catalogue, claim, "fa"))
-    for number in ("12,000", "60,000", "9,600", "2,400", "20%", "1/5.0", "8.3 minutes"):
+    for number in ("12,000", "60,000", "9,600", "2,400", "20%", "8.3 minutes"):
         assert number in english
+    assert "about 20% of one over every image" in english
     assert "tuning.search_images" in english and "tuning.search_images" in persian
     for number in ("۱۲٬۰۰۰", "۶۰٬۰۰۰", "۹٬۶۰۰", "۲٬۴۰۰", "۲۰٪", "۸٫۳"):
         assert number in persian, number
@@ -109,3 +109,20 @@ def test_a_second_configfile_option_is_refused_naming_both_files(argv, refused):
         assert "\n" not in line
         assert line.endswith("--configfile config/preview.yaml me.yaml")
         assert "drop config/preview.yaml" in line
+
+
+def test_the_laptop_config_is_valid_and_changes_the_search_alone():
+    import yaml
+    from test_preview import SCHEMA, merged, validated
+
+    from hw4.config_check import check_config
+    from hw4.methods.time_left import run_plan
+
+    laptop = yaml.safe_load((REPO / "config" / "laptop.yaml").read_text())
+    check_config(laptop, SCHEMA)
+    full = yaml.safe_load((REPO / "config.yaml").read_text())
+    config = validated(merged(laptop, full))
+    assert laptop == {"tuning": {"search_images": 6000}}
+    (search,) = [row for row in run_plan(config, 60000) if row["rule"] == "tune_cnn"]
+    # 120 search epochs on 4,800 images, then at most 10 on all 60,000.
+    assert search["images"] == 120 * 4800 + 10 * 60000
