@@ -106,6 +106,7 @@ def test_a_duration_that_is_none_is_refused(seconds):
 def test_the_estimate_names_the_subset_setting_only_above_an_hour_on_every_image():
     long = estimate_line(LONG_RUN_SECONDS + 1, 0)
     assert "more than an hour" in long and "tuning.search_images" in long
+    assert "config/laptop.yaml" in long and (REPO / "config" / "laptop.yaml").exists()
     assert "\n" not in long
     assert "tuning.search_images" not in estimate_line(LONG_RUN_SECONDS - 1, 0)
     assert "tuning.search_images" not in estimate_line(LONG_RUN_SECONDS + 1, 12000)

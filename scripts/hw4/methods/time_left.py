@@ -224,7 +224,8 @@ def estimate_line(seconds: float, search_images_setting: int, with_q7: bool = Tr
     if seconds > LONG_RUN_SECONDS and not search_images_setting:
         line += (
             "; more than an hour: tuning.search_images: N searches on a stratified subset of N"
-            " images and retrains the best on all (README, 'A budget that fits a laptop')"
+            " images and retrains the best on all (--configfile config/laptop.yaml sets 6000;"
+            " README, 'A budget that fits a laptop')"
         )
     return line
 
