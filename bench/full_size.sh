@@ -52,7 +52,11 @@ YAML
 # $1 seconds as Ctrl-C at a terminal stops it (the whole group). Returns when it has ended.
 search_for() {
     local log=$OUT/workflow_full.$(date -u +%Y%m%dT%H%M%S).log
-    setsid .venv/bin/snakemake results/tuning/best.json -s "$PWD/Snakefile" \
+    # A command started with & from a script ignores SIGINT, and Python then never raises
+    # KeyboardInterrupt: the default disposition is put back before snakemake starts.
+    setsid .venv/bin/python -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' .venv/bin/snakemake results/tuning/best.json -s "$PWD/Snakefile" \
         -d "$OUT/workflow_full" --cores all --resources gpu=1 \
         --configfile "$PWD/config.yaml" "$PWD/$OUT/full_0.yaml" > "$log" 2>&1 &
     local pid=$!
@@ -84,6 +88,10 @@ for stage in "${stages[@]}"; do
             data_yaml "$OUT/full_0.yaml" 0
             search_for "$INTERRUPT_AFTER"
             search_for "$SEARCH_SECONDS"
+            ;;
+        search-once)  # one sitting's worth: run (or continue) the search, Ctrl-C after $INTERRUPT_AFTER s
+            data_yaml "$OUT/full_0.yaml" 0
+            search_for "$INTERRUPT_AFTER"
             ;;
         extrapolate)
             .venv/bin/python bench/extrapolate_search.py \
