@@ -2,12 +2,12 @@
 reference search with the same seed, with the extrapolation's error on the trials it ran.
 
     .venv/bin/python bench/extrapolate_search.py \
-        --partial bench/out/full_size/search_subset/search_0 \
+        --partial bench/out/full_size/workflow_full/results/tuning/search \
         --reference bench/out/full_size/workflow_6000/results/tuning
 
 --partial: the state folder of a search that was stopped before its end (the homework's
-search on every training image: ``bench/search_subset.py --subsets 0``, killed when the
-sitting ran out; rerunning it continues). --reference: the ``results/tuning`` folder of a
+search on every training image, through the workflow's rule: ``bench/full_size.sh search``,
+stopped when the sitting ran out; rerunning it continues). --reference: the ``results/tuning`` folder of a
 finished run of the workflow with the same seed and tuning settings but fewer search images
 (``tuning.search_images``).
 
@@ -19,11 +19,17 @@ trials a round promotes depends on the scores.
 The method, per trial: its pace (wall seconds per image-epoch: seconds / (epochs x fit
 images)) at full size is its pace in the reference times a ratio r, the median over the
 trials run in both of (full-size pace / reference pace). The error said beside the result
-is leave-one-out: each trial run at full size predicted with r taken from the others. The
-trials the full search has not run are the reference search's trials from the first one
-it has not finished on (the reference's promotions stand in for the full search's: stated
-as a limitation), each at its reference seconds x (full fit images / reference fit images)
-x r. The retraining on every image is the reference's own, measured at full size (every
+is leave-one-out: each trial run at full size predicted with r taken from the others, and
+their sum against the measured sum. The trials the full search has not run are the
+reference search's trials whose ids it has not finished, each at its reference seconds x
+(full fit images / reference fit images) x r.
+
+Assumptions, stated with the result: one ratio for every trial (a trial's fixed costs,
+building and tracing the model, weigh more at the reference's size, and the trials run in
+both are the short first-round ones, so longer later trials may be underestimated); the
+reference's promotions stand in for the full search's (which configurations a round promotes
+depends on the scores, and so on the data's size); the leave-one-out error measures only
+the first of these. The retraining on every image is the reference's own, measured at full size (every
 run retrains on all the training images; the full search's best configuration may differ).
 """
 
@@ -96,7 +102,8 @@ def reference_trials(tuning: Path) -> dict[str, dict]:
 
 
 def same_configuration(a: dict, b: dict) -> bool:
-    """Equal hyperparameters (floats to 9 significant digits, as trials.csv keeps them)."""
+    """Equal hyperparameters (floats to a relative 1e-9: trials.csv keeps 12 significant
+    digits)."""
     if a.keys() != b.keys():
         return False
     return all(
@@ -138,12 +145,12 @@ def extrapolate(partial: dict, reference: dict, fit_full: int, fit_reference: in
         others = statistics.median(r for u, r in ratios.items() if u != t)
         predicted = reference[t]["seconds"] * scale * others
         errors[t] = predicted / partial[t]["seconds"] - 1
-    predicted_of_run = sum(reference[t]["seconds"] * scale * ratio for t in matched)
+    # The sum's error out of sample too: each trial predicted with the others' ratio.
+    predicted_of_run = sum(partial[t]["seconds"] * (1 + errors[t]) for t in matched)
     measured_of_run = sum(partial[t]["seconds"] for t in matched)
-    first_missing = next((t for t in sorted(reference) if t not in partial), None)
-    remaining = (
-        [t for t in sorted(reference) if t >= first_missing] if first_missing is not None else []
-    )
+    # Every id the full search has not finished is a slot of the schedule still to run,
+    # at the configuration the reference ran in it.
+    remaining = sorted(set(reference) - set(partial))
     predicted_rest = sum(reference[t]["seconds"] * scale * ratio for t in remaining)
     measured = sum(trial["seconds"] for trial in partial.values())
     return {

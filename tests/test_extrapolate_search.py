@@ -65,3 +65,13 @@ def test_another_configuration_under_the_same_id_is_not_compared():
     assert result["trials_matched"] == 2
     with pytest.raises(ValueError, match="at least 2"):
         extrapolate_search.extrapolate({"0000": partial["0000"]}, reference, 10000, 1000)
+
+
+def test_a_gap_in_the_trials_run_is_counted_once():
+    # Trial 0001 did not finish at full size, 0002 did: 0001 is the one still to run.
+    reference = {t: trial(10.0, 2, 32 * (i + 1)) for i, t in enumerate(["0000", "0001", "0002"])}
+    reference["0003"] = trial(10.0, 2, 128)
+    partial = {t: {**reference[t], "seconds": 100.0} for t in ("0000", "0002", "0003")}
+    result = extrapolate_search.extrapolate(partial, reference, 10000, 1000)
+    assert result["remaining_trials"] == ["0001"]
+    assert result["search_seconds"] == pytest.approx(400.0)

@@ -122,7 +122,55 @@ def test_the_laptop_config_is_valid_and_changes_the_search_alone():
     check_config(laptop, SCHEMA)
     full = yaml.safe_load((REPO / "config.yaml").read_text())
     config = validated(merged(laptop, full))
-    assert laptop == {"tuning": {"search_images": 6000}}
+    assert laptop == {"tuning": {"search_images": 6000}, "compute": {"threads": 4}}
     (search,) = [row for row in run_plan(config, 60000) if row["rule"] == "tune_cnn"]
     # 120 search epochs on 4,800 images, then at most 10 on all 60,000.
     assert search["images"] == 120 * 4800 + 10 * 60000
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.25, 0.5])
+def test_the_smallest_subset_is_the_smallest_that_splits(fraction):
+    from hw4.config_check import smallest_search_subset
+    from hw4.methods.keras_search import seeded_stratified_holdout
+
+    x, y = labelled_images(per_class=100)
+    smallest = smallest_search_subset(fraction)
+    x_kept, y_kept = search_subset(x, y, smallest, seed=0)
+    seeded_stratified_holdout(x_kept.astype(float), y_kept, fraction, 0)
+    x_kept, y_kept = search_subset(x, y, smallest - 1, seed=0)
+    with pytest.raises(ValueError):
+        seeded_stratified_holdout(x_kept.astype(float), y_kept, fraction, 0)
+
+
+@pytest.mark.parametrize("images", [1, 5, 45])
+def test_a_subset_too_small_to_split_is_refused_at_the_start(images):
+    from test_preview import SCHEMA
+
+    from hw4.config_check import ConfigError, check_config
+
+    with pytest.raises(ConfigError) as refused:
+        check_config({"tuning": {"search_images": images}}, SCHEMA)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(f"tuning.search_images: {images} images") and "at least 46" in message
+    check_config({"tuning": {"search_images": 46}}, SCHEMA)
+    check_config({"tuning": {"search_images": 0}}, SCHEMA)
+
+
+def test_a_subset_of_every_image_is_the_homework_s_search():
+    from hw4.steps.tune_cnn import whole_search_when_the_subset_is_everything as whole
+
+    assert whole({**SETTINGS, "search_images": 100000}, 60000)["search_images"] == 0
+    assert whole({**SETTINGS, "search_images": 60000}, 60000)["search_images"] == 0
+    assert whole({**SETTINGS, "search_images": 6000}, 60000)["search_images"] == 6000
+    assert whole({**SETTINGS, "search_images": 0}, 60000)["search_images"] == 0
+
+
+def test_a_small_subset_s_share_never_reads_as_zero(tmp_path):
+    record = best_record(search_images=46, fit_images=36, validation_images=10)
+    claim = section_context(tmp_path, record)["claims"]["tuning.search_subset"]
+    environment = make_environment(REPO / "report" / "templates")
+    catalogue = load_catalogue(claims_directory(REPO / "report" / "templates"))
+    english = plain_text(render_claim(environment, catalogue, claim, "en"))
+    assert "(0.08%," in english and "about 0.08% of one" in english
+    assert "0%" not in english.replace("0.08%", "")

@@ -109,7 +109,10 @@ def test_the_estimate_names_the_subset_setting_only_above_an_hour_on_every_image
     assert "config/laptop.yaml" in long and (REPO / "config" / "laptop.yaml").exists()
     assert "\n" not in long
     assert "tuning.search_images" not in estimate_line(LONG_RUN_SECONDS - 1, 0)
-    assert "tuning.search_images" not in estimate_line(LONG_RUN_SECONDS + 1, 12000)
+    assert "tuning.search_images" not in estimate_line(LONG_RUN_SECONDS - 1, 12000)
+    subset = estimate_line(LONG_RUN_SECONDS + 1, 12000)
+    assert "with tuning.search_images: 12000: a smaller value" in subset
+    assert "compute.threads" in subset and "config/laptop.yaml" not in subset
 
 
 def test_the_first_estimate_is_said_once_and_counts_the_other_cnn_rules():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import math
 import re
 from pathlib import Path
 
@@ -214,6 +215,41 @@ def check_search_size(config: dict, schema: dict) -> None:
     )
 
 
+# The digits' classes: the search's subset and its validation hold-out are stratified, so
+# each part needs at least one image of every class.
+MNIST_CLASSES = 10
+
+
+def smallest_search_subset(validation_fraction: float, classes: int = MNIST_CLASSES) -> int:
+    """The fewest images ``tuning.search_images`` may name: a stratified split holding out
+    ``ceil(n * validation_fraction)`` of them needs at least ``classes`` images on each side
+    (scikit-learn's ``train_test_split`` refuses fewer)."""
+    n = 2 * classes
+    while (
+        math.ceil(n * validation_fraction) < classes
+        or n - math.ceil(n * validation_fraction) < classes
+    ):
+        n += 1
+    return n
+
+
+def check_search_subset(config: dict, schema: dict) -> None:
+    """tuning.search_images too small for its stratified fit and validation parts: refused
+    here, not inside the search after the data is read."""
+    images = setting(config, schema, "tuning", "search_images")
+    if not images:
+        return
+    fraction = setting(config, schema, "tuning", "validation_fraction")
+    smallest = smallest_search_subset(fraction)
+    if images < smallest:
+        raise ConfigError(
+            f"tuning.search_images: {images} images cannot hold one image of each of the"
+            f" {MNIST_CLASSES} digits in both the fit part and the validation part"
+            f" (tuning.validation_fraction {fraction}); allowed: 0 (every image) or at least"
+            f" {smallest}"
+        )
+
+
 def _whole_number(checker, instance) -> bool:
     """JSON Schema's "integer" counts 2.0 as an integer; Python's range() and Keras'
     epochs do not, so a key the schema types as integer takes only an int."""
@@ -244,6 +280,7 @@ def check_config(config: dict, schema_path: str | Path) -> None:
     if problems:
         raise ConfigError("; ".join(problems))
     check_search_size(config, schema)
+    check_search_subset(config, schema)
     check_split(config, schema)
     check_lstm_inputs(config, schema)
     problems = consumption_problems(config, schema)

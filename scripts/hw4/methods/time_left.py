@@ -221,7 +221,13 @@ def estimate_line(seconds: float, search_images_setting: int, with_q7: bool = Tr
         f"estimate: about {format_duration(seconds)} of CNN training left on this machine"
         f" ({counted}, at the pace of the epochs timed so far)"
     )
-    if seconds > LONG_RUN_SECONDS and not search_images_setting:
+    if seconds > LONG_RUN_SECONDS and search_images_setting:
+        line += (
+            f"; more than an hour with tuning.search_images: {search_images_setting}: a smaller"
+            " value shortens the search (the retraining on every image stays), and"
+            " compute.threads up to the cores this machine has shortens each epoch"
+        )
+    elif seconds > LONG_RUN_SECONDS:
         line += (
             "; more than an hour: tuning.search_images: N searches on a stratified subset of N"
             " images and retrains the best on all (--configfile config/laptop.yaml sets 6000;"

@@ -353,6 +353,22 @@ def json_count(count: float) -> int | None:
     return None if count == math.inf else int(count)
 
 
+def whole_search_when_the_subset_is_everything(settings: dict, train_images: int) -> dict:
+    """``settings`` with ``search_images`` 0 when it names at least every training image:
+    that search is the homework's, and is fingerprinted, targeted and reported as such (a
+    saved search on every image continues). Said in one line when it changes anything."""
+    asked = settings.get("search_images") or 0
+    if not asked or asked < train_images:
+        return settings
+    log.info(
+        "tuning.search_images %s is at least the %s training images: the search sees them"
+        " all, as with 0 (the homework's search)",
+        f"{asked:,}",
+        f"{train_images:,}",
+    )
+    return {**settings, "search_images": 0}
+
+
 def run(
     data: dict,
     data_provenance: dict,
@@ -377,6 +393,7 @@ def run(
     ``other_cnn_images`` the other CNN rules' training images, for the run's estimate
     (``search_and_retrain``).
     """
+    settings = whole_search_when_the_subset_is_everything(settings, len(data["y_train"]))
     result = search_and_retrain(data, settings, seed, search_dir, workers, other_cnn_images)
     rows, best = result["trials"], result["best_trial"]
     target = full_mnist_target(settings, data_provenance, mnist_sha256, result["test_accuracy"])

@@ -208,6 +208,7 @@ def search_subset_claim(section: dict) -> Claim:
     images the search saw, how much less each of its epochs cost, and that the best
     configuration was retrained on all of them. Made only when the subset was used."""
     best = section["best"]
+    share = 100 * best["search_images"] / best["train_images"]
     return Claim(
         "tuning.search_subset",
         "subset",
@@ -216,7 +217,10 @@ def search_subset_claim(section: dict) -> Claim:
             "train_images": best["train_images"],
             "fit_images": best["fit_images"],
             "validation_images": best["validation_images"],
-            "share": 100 * best["search_images"] / best["train_images"],
+            "share": share,
+            # Whole percent for a tenth of the images; digits enough that 46 of 60,000
+            # never reads as "0%".
+            "share_digits": 0 if share >= 10 else (1 if share >= 1 else 2),
             "search_minutes": best["seconds"] / 60,
         },
     )
