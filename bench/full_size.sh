@@ -15,6 +15,8 @@
 #                rule, stopped with Ctrl-C (SIGINT to its process group, as a terminal sends)
 #                after $INTERRUPT_AFTER seconds and run again, which resumes it; the second
 #                run is stopped after $SEARCH_SECONDS. Rerunning the stage continues it.
+#   search-once  one sitting of the same search (or its continuation), stopped with Ctrl-C
+#                after $INTERRUPT_AFTER seconds.
 #   extrapolate  the whole full-size search, from the trials run and the subset run's trials
 #                (bench/extrapolate_search.py: its method and error).
 #
@@ -99,7 +101,7 @@ for stage in "${stages[@]}"; do
                 --reference "$OUT/workflow_$SUBSET/results/tuning" --out "$OUT/extrapolation.json"
             ;;
         *)
-            echo "unknown stage: $stage (workflow, throughput, search, extrapolate)"
+            echo "unknown stage: $stage (workflow, throughput, search, search-once, extrapolate)"
             exit 2
             ;;
     esac
