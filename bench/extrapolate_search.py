@@ -60,7 +60,7 @@ def partial_trials(state: Path) -> dict[str, dict]:
 
     Reads KerasTuner's ``mnist_cnn/trial_*/trial.json`` (status, hyperparameters) and the
     workflow's ``trial_runs.json`` (wall seconds and epochs of each trial)."""
-    from hw4.methods.keras_search import PROJECT, RUNS_FILE
+    from hw4.methods.search_files import PROJECT, RUNS_FILE
 
     runs = json.loads((state / RUNS_FILE).read_text())
     trials = {}

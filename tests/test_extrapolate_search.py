@@ -38,15 +38,20 @@ def test_a_constant_ratio_predicts_the_rest_exactly():
     assert result["search_seconds"] == pytest.approx((10 + 30 + 20 + 50) * 10 * 0.8)
 
 
-def test_the_error_is_leave_one_out():
-    reference = {"0000": trial(10.0, 2, 32), "0001": trial(10.0, 2, 64), "0002": trial(10.0, 2, 96)}
-    # Ratios 1, 1 and 2: trial 0002 predicted from the other two (ratio 1) is half its time.
-    partial = {
-        "0000": trial(100.0, 2, 32),
-        "0001": trial(100.0, 2, 64),
-        "0002": trial(200.0, 2, 96),
+def three_trials(seconds, filters):
+    """Trials 0000 to 0002 of 2 epochs each, with these seconds and first-layer filters."""
+    return {
+        f"000{i}": trial(s, 2, f) for i, (s, f) in enumerate(zip(seconds, filters, strict=True))
     }
-    result = extrapolate_search.extrapolate(partial, reference, 10000, 1000)
+
+
+REFERENCE = three_trials([10.0, 10.0, 10.0], [32, 64, 96])
+
+
+def test_the_error_is_leave_one_out():
+    # Ratios 1, 1 and 2: trial 0002 predicted from the other two (ratio 1) is half its time.
+    partial = three_trials([100.0, 100.0, 200.0], [32, 64, 96])
+    result = extrapolate_search.extrapolate(partial, REFERENCE, 10000, 1000)
     assert result["leave_one_out_errors"]["0002"] == pytest.approx(-0.5)
     # 0000 left out: the median of 1 and 2 is 1.5.
     assert result["leave_one_out_errors"]["0000"] == pytest.approx(0.5)
@@ -54,23 +59,17 @@ def test_the_error_is_leave_one_out():
 
 
 def test_another_configuration_under_the_same_id_is_not_compared():
-    reference = {"0000": trial(10.0, 2, 32), "0001": trial(10.0, 2, 64), "0002": trial(10.0, 2, 96)}
-    partial = {
-        "0000": trial(100.0, 2, 32),
-        "0001": trial(100.0, 2, 64),
-        "0002": trial(900.0, 2, 128),
-    }
-    result = extrapolate_search.extrapolate(partial, reference, 10000, 1000)
+    partial = three_trials([100.0, 100.0, 900.0], [32, 64, 128])
+    result = extrapolate_search.extrapolate(partial, REFERENCE, 10000, 1000)
     assert result["unmatched"] == ["0002"]
     assert result["trials_matched"] == 2
     with pytest.raises(ValueError, match="at least 2"):
-        extrapolate_search.extrapolate({"0000": partial["0000"]}, reference, 10000, 1000)
+        extrapolate_search.extrapolate({"0000": partial["0000"]}, REFERENCE, 10000, 1000)
 
 
 def test_a_gap_in_the_trials_run_is_counted_once():
     # Trial 0001 did not finish at full size, 0002 did: 0001 is the one still to run.
-    reference = {t: trial(10.0, 2, 32 * (i + 1)) for i, t in enumerate(["0000", "0001", "0002"])}
-    reference["0003"] = trial(10.0, 2, 128)
+    reference = {**REFERENCE, "0003": trial(10.0, 2, 128)}
     partial = {t: {**reference[t], "seconds": 100.0} for t in ("0000", "0002", "0003")}
     result = extrapolate_search.extrapolate(partial, reference, 10000, 1000)
     assert result["remaining_trials"] == ["0001"]

@@ -21,13 +21,10 @@ from hw4.io.files import write_json
 from hw4.io.logs import FILE_ONLY
 from hw4.methods.distributed_search import WORKERS_DIR
 from hw4.methods.hyperband import planned_trials
+from hw4.methods.search_files import FINGERPRINT_FILE, PROJECT, RUNS_FILE
 from hw4.methods.search_space import ShapeFailure, sampled_values
 
 log = logging.getLogger("hw4")
-
-PROJECT = "mnist_cnn"  # KerasTuner's folder for the trials, inside the search folder
-FINGERPRINT_FILE = "fingerprint.json"
-RUNS_FILE = "trial_runs.json"  # wall time and epochs of every trial, beside the tuner's state
 
 
 class TrialError(kt.errors.FatalError):
